@@ -13,7 +13,10 @@ export default defineConfig({
   timeout: 60_000,
   reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results/report.json' }]] : 'list',
   use: {
-    launchOptions: { executablePath: browser.executablePath, args: browser.args },
+    launchOptions: {
+      args: browser.args,
+      ...(browser.executablePath ? { executablePath: browser.executablePath } : {}),
+    },
   },
   projects: [
     { name: 'unit', testDir: './tests/unit' },

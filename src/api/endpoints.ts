@@ -11,7 +11,12 @@ export const ENDPOINTS = {
   getActivation: { method: 'GET', path: '/activations/:id', bucket: 'GET /activations/:id', autoRetry: true },
   getActivationsHistory: { method: 'GET', path: '/activations', bucket: 'GET /activations', autoRetry: true },
   newActivation: { method: 'POST', path: '/activations', bucket: 'POST /activations', autoRetry: false },
-  updateActivation: { method: 'PUT', path: '/activations/:id', bucket: 'PUT /activations/:id', autoRetry: false },
+  updateActivation: {
+    method: 'PUT',
+    path: '/activations/:id',
+    bucket: 'PUT /activations/:id',
+    autoRetry: false,
+  },
   getPricelistByCountry: {
     method: 'GET',
     path: '/services/pricelistByCountry',

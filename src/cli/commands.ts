@@ -6,5 +6,4 @@ export interface CommandModule {
   run(args: string[]): Promise<number>;
 }
 
-export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-};
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {};

@@ -26,7 +26,10 @@ export interface ChromiumChoice {
 /**
  * @param playwrightChromiumPath what `chromium.executablePath()` of Playwright says (may not exist).
  */
-export function resolveChromium(playwrightChromiumPath: string, env: NodeJS.ProcessEnv = process.env): ChromiumChoice {
+export function resolveChromium(
+  playwrightChromiumPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ChromiumChoice {
   const override = env.CHROMIUM_PATH?.trim();
   if (override) {
     return {
@@ -37,7 +40,12 @@ export function resolveChromium(playwrightChromiumPath: string, env: NodeJS.Proc
     };
   }
   if (playwrightChromiumPath && existsSync(playwrightChromiumPath)) {
-    return { executablePath: undefined, args: [...CI_CHROMIUM_ARGS], description: "Playwright's Chromium", found: true };
+    return {
+      executablePath: undefined,
+      args: [...CI_CHROMIUM_ARGS],
+      description: "Playwright's Chromium",
+      found: true,
+    };
   }
   const system = '/usr/bin/chromium';
   return {

@@ -47,7 +47,10 @@ export function resolveSettings(overrides: SettingsOverrides = {}, sources: Sett
   const env = readEnv(sources);
   const apiKey = overrides.apiKey ?? nonEmpty(env.TEMPNUMBER_API_KEY);
   if (!apiKey) throw new ConfigurationError(MISSING_KEY_HELP);
-  const baseUrl = (overrides.baseUrl ?? nonEmpty(env.TEMPNUMBER_BASE_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = (overrides.baseUrl ?? nonEmpty(env.TEMPNUMBER_BASE_URL) ?? DEFAULT_BASE_URL).replace(
+    /\/+$/,
+    '',
+  );
   try {
     const url = new URL(baseUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
@@ -105,7 +108,9 @@ function parseTimeScale(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return 1;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigurationError(`TEMPNUMBER_TIME_SCALE must be a positive number, got ${JSON.stringify(raw)}.`);
+    throw new ConfigurationError(
+      `TEMPNUMBER_TIME_SCALE must be a positive number, got ${JSON.stringify(raw)}.`,
+    );
   }
   return value;
 }

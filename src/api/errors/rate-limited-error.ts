@@ -9,7 +9,12 @@ export class RateLimitedError extends ApiError {
   readonly retryAfterMs: number | undefined;
 
   constructor(
-    init: RequestInfo & { status: number; errorName: string; errorMessage: string; retryAfterMs?: number | undefined },
+    init: RequestInfo & {
+      status: number;
+      errorName: string;
+      errorMessage: string;
+      retryAfterMs?: number | undefined;
+    },
   ) {
     super({
       ...init,

@@ -8,7 +8,13 @@ export class SmsTimeoutError extends TempNumberError {
   readonly lastStatus: string;
   readonly waitedMs: number;
 
-  constructor(init: { activationId: number; number: string; lastStatus: string; waitedMs: number; likelyCause: string }) {
+  constructor(init: {
+    activationId: number;
+    number: string;
+    lastStatus: string;
+    waitedMs: number;
+    likelyCause: string;
+  }) {
     super(
       `No SMS arrived for ${init.number} (activation ${init.activationId}) within ${Math.round(init.waitedMs)} ms; ` +
         `last status ${init.lastStatus}. ${init.likelyCause}`,

@@ -19,5 +19,7 @@ export function isTempNumberError(error: unknown, name?: string): error is TempN
   if (typeof error !== 'object' || error === null) return false;
   const errorName = (error as { name?: unknown }).name;
   if (typeof errorName !== 'string') return false;
-  return name === undefined ? error instanceof TempNumberError || errorName.endsWith('Error') : errorName === name;
+  return name === undefined
+    ? error instanceof TempNumberError || errorName.endsWith('Error')
+    : errorName === name;
 }

@@ -1,0 +1,84 @@
+/**
+ * Everything brokers of one account must agree on, behind one interface with two
+ * implementations: memory (one machine; the default) and Redis (several machines of a sharded
+ * CI run). Every decision is atomic in its store (one event loop; one Lua script in Redis).
+ *
+ * Durations are real milliseconds (the broker converts API time with its time scale); the
+ * store keeps its own clock (performance.now in memory, Redis `TIME` in Redis), so callers pass
+ * relative durations and never their own timestamps.
+ */
+import type { ActivationData } from '../../api/wire-types.ts';
+import type { Priority } from '../../limits/priorities.ts';
+import type { BucketId } from '../../limits/rate-limits.ts';
+
+/** Ask for a slot in a bucket's sliding window. */
+export interface BudgetRequest {
+  bucket: BucketId;
+  priority: Priority;
+  /** Refuse instead of reserving a slot further away than this. */
+  maxWaitMs: number;
+  /** Unique per request (ZSET member in Redis); used to give an unused slot back. */
+  member: string;
+}
+
+/** `granted`: send after `waitMs` (relative). Refused: ask again in about `retryInMs`. */
+export type BudgetDecision = { granted: true; waitMs: number } | { granted: false; retryInMs: number };
+
+/** Use of one bucket right now, for `playwright-tempnumber status`. */
+export interface BucketUsage {
+  /** Grants in the current window (incl. reservations not yet sent). */
+  used: number;
+  limit: number;
+  /** > 0 while a 429 blocks the bucket. */
+  blockedForMs: number;
+}
+
+/** One activation in the delivery-rate records of a service+country pair. */
+export interface DeliveryRecord {
+  activationId: number;
+  /** `pending` while it may still get an SMS. */
+  outcome: 'pending' | 'sms' | 'noSms';
+}
+
+export interface BrokerStore {
+  readonly kind: 'memory' | 'redis';
+
+  // --- request budget (sliding-window log with reservations, margin, headroom) ---
+  /** Reserve the earliest slot that keeps every window within its limit, or refuse. */
+  reserve(request: BudgetRequest): Promise<BudgetDecision>;
+  /** Give back a reservation that was not used (always safe: removing never overfills). */
+  unreserve(bucket: BucketId, member: string): Promise<void>;
+  /** After a 429: nobody sends on `bucket` before now + `ms` (extends, never shortens). */
+  block(bucket: BucketId, ms: number): Promise<void>;
+  usage(): Promise<Record<BucketId, BucketUsage>>;
+
+  // --- pending cap (a semaphore over live activations of the account) ---
+  /** Take one of `cap` pending slots for `key` for at most `ttlMs`; false when all are taken. */
+  admitPending(key: string, ttlMs: number, cap: number): Promise<boolean>;
+  releasePending(key: string): Promise<void>;
+  pendingCount(): Promise<number>;
+
+  // --- delivery rate per service+country (`pair` = "service/country"), rolling window ---
+  /** Record a new activation of a pair (outcome pending); kept for `windowMs`. */
+  recordActivation(pair: string, activationId: number, windowMs: number): Promise<void>;
+  /** Set the outcome of a recorded activation. */
+  recordOutcome(pair: string, activationId: number, outcome: 'sms' | 'noSms'): Promise<void>;
+  /** Records of the pair still inside the window, newest first. */
+  deliveryRecords(pair: string): Promise<DeliveryRecord[]>;
+  /** Stop leasing a pair for `ms` (e.g. after `lowSuccessRateException`), with a reason to show. */
+  blockPair(pair: string, ms: number, reason: string): Promise<void>;
+  pairBlock(pair: string): Promise<{ remainingMs: number; reason: string } | undefined>;
+
+  // --- central SMS polling ---
+  /** Poll leadership for `ttlMs` (memory: always true). Renew by calling again before it lapses. */
+  tryLead(brokerId: string, ttlMs: number): Promise<boolean>;
+  /** Activations some broker waits on; the leader polls all of them. */
+  addWaiting(activationId: number, ttlMs: number): Promise<void>;
+  removeWaiting(activationId: number): Promise<void>;
+  listWaiting(): Promise<number[]>;
+  /** Latest state of an activation as the leader saw it; other brokers read it from here. */
+  putSnapshots(activations: ActivationData[]): Promise<void>;
+  getSnapshots(activationIds: number[]): Promise<ActivationData[]>;
+
+  close(): Promise<void>;
+}
