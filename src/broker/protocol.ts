@@ -1,0 +1,133 @@
+/**
+ * The broker's wire protocol: newline-delimited JSON over a Unix domain socket, one request and
+ * one response per line, matched by `id`. Requests may be answered out of order (a `wait` can
+ * be held while a `lease` is answered). ONE file, read by the broker server and its client.
+ *
+ * Every activation a broker hands out belongs to the connection that leased it: when that
+ * connection closes (the worker exited or was killed) or stops sending heartbeats, the broker
+ * releases its activations as cancelled.
+ */
+
+/** Bumped on any incompatible change; a client refuses a broker that speaks another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Longest time the broker holds one `wait` before answering `{ sms: null }` (client re-issues). */
+export const MAX_WAIT_HOLD_MS = 20_000;
+
+/** A client sends `heartbeat` this often; the broker drops a client silent for 3 intervals. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** Outcome of an activation in the ledger. */
+export type Outcome =
+  /** Leased, the test may still wait for an SMS. */
+  | 'waiting'
+  /** Released after an SMS arrived (billed; v1 has no finalize call, billing happened at the SMS). */
+  | 'finalized'
+  /** Released without an SMS; the broker watches it until expiry to learn whether it was refunded. */
+  | 'cancelled'
+  /** The lease failed after the request was sent and could not be confirmed (kept for audit). */
+  | 'unknown';
+
+/** What the ledger and `activations` show for one activation; safe to print (no key). */
+export interface ActivationRecord {
+  id: number;
+  /** '+E.164' */
+  number: string;
+  service: string;
+  country: string;
+  price: number;
+  /** Last API status seen. */
+  status: string;
+  outcome: Outcome;
+  /** For cancelled ones: true once the API reported `refunded`, false if a late SMS was billed, undefined while unknown. */
+  refunded: boolean | undefined;
+  /** Who leased it: e.g. "pid 1234 · worker 2 · signup.spec.ts › sign up". */
+  owner: string;
+  /** Real wall-clock ISO times. */
+  leasedAt: string;
+  expiresAt: string;
+  releasedAt: string | undefined;
+  /** When the broker first saw an SMS (real wall clock), if any. */
+  smsAt: string | undefined;
+}
+
+/** One SMS as the test sees it. */
+export interface SmsMessage {
+  text: string;
+  /** The API's own `code` field ('' when it had none). */
+  apiCode: string;
+  /** Real wall-clock ISO time at which the broker saw it. */
+  receivedAt: string;
+  /** Increases with each SMS of the activation (retry → next SMS has a higher sequence). */
+  sequence: number;
+}
+
+export type BrokerRequest =
+  | { id: number; op: 'hello'; protocol: number; owner: string; pid: number }
+  | { id: number; op: 'heartbeat' }
+  | {
+      id: number;
+      op: 'lease';
+      service: string;
+      /** Tried in order when one has no numbers or is over the price. */
+      countries: string[];
+      maxPrice?: number;
+      owner?: string;
+    }
+  /** Resolve with the first SMS whose sequence is > `afterSequence`, or `{ sms: null }` after `holdMs`. */
+  | { id: number; op: 'wait'; activationId: number; afterSequence: number; holdMs: number }
+  | { id: number; op: 'retry'; activationId: number }
+  | { id: number; op: 'release'; activationId: number }
+  /** Take over activations of this account left by a vanished connection or a dead broker. */
+  | { id: number; op: 'adopt'; activationIds: number[] }
+  | { id: number; op: 'status' }
+  | { id: number; op: 'activations' };
+
+/** Error as data: `name` selects the error class on the client (see src/api/errors). */
+export interface WireError {
+  name: string;
+  message: string;
+  [field: string]: unknown;
+}
+
+export type BrokerResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: WireError };
+
+/** Result of `lease`. */
+export interface LeaseResult {
+  record: ActivationRecord;
+  /** Milliseconds (real) the lease waited for budget before its request was sent. */
+  budgetWaitMs: number;
+  /** Countries tried before this one, with why each was skipped. */
+  skipped: Array<{ country: string; reason: string }>;
+}
+
+/** Result of `wait`. */
+export interface WaitResult {
+  sms: SmsMessage | null;
+  /** Last API status seen for the activation. */
+  status: string;
+  /** Last error the poller met for this activation or the API in general, if any (for "provider down" diagnosis). */
+  lastPollError: string | undefined;
+}
+
+/** Result of `release`. */
+export interface ReleaseResult {
+  record: ActivationRecord;
+}
+
+/** Result of `status`. */
+export interface BrokerStatus {
+  pid: number;
+  /** Short hash of base URL + key; never the key. */
+  account: string;
+  baseUrl: string;
+  store: 'memory' | 'redis';
+  startedAt: string;
+  clients: number;
+  waiting: number;
+  pollLeader: boolean;
+  timeScale: number;
+  buckets: Record<string, { used: number; limit: number; blockedForMs: number }>;
+}
