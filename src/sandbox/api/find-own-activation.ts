@@ -1,0 +1,27 @@
+import type { ActivationRecord } from '../core/activation-record.ts';
+import type { CoreReply } from '../core/core-types.ts';
+import { errorReply } from '../core/responses.ts';
+import type { ApiContext } from './api-handler.ts';
+
+/**
+ * The activation named by the `:id` segment, if it belongs to the caller's account. A
+ * non-numeric id is 400 `InvalidRequestParamsException`; another account's activation is 404
+ * like an unknown one, so ids reveal nothing about other accounts.
+ */
+export function findOwnActivation({ world, account, params }: ApiContext): ActivationRecord | CoreReply {
+  const raw = params.id ?? '';
+  if (!/^\d{1,15}$/.test(raw)) {
+    return errorReply(
+      'InvalidRequestParamsException',
+      `activation_id must be an integer, got ${JSON.stringify(raw)}`,
+    );
+  }
+  const id = Number(raw);
+  const record = world.activations.find((a) => a.id === id && a.account === account);
+  return record ?? errorReply('ResourceNotFoundException', `Activation ${id} not found`);
+}
+
+/** Narrow the result of {@link findOwnActivation}. */
+export function isReply(value: ActivationRecord | CoreReply): value is CoreReply {
+  return 'kind' in value;
+}

@@ -1,0 +1,137 @@
+import type { Clock } from '../../limits/clock.ts';
+import { isCountryId } from '../catalog/countries.ts';
+import { isServiceId } from '../catalog/services.ts';
+import { handleControlRequest } from '../control/control-routes.ts';
+import { handleApiRequest } from './api-pipeline.ts';
+import type { CoreRequest, CoreResponse } from './core-types.ts';
+import { deliverSms, normalizePhoneNumber } from './deliver-sms.ts';
+import { type Faults, parseFaults } from './faults.ts';
+import { settleExpired } from './lifecycle.ts';
+import { errorReply } from './responses.ts';
+import { buildState, type SandboxState } from './state-snapshot.ts';
+import { createVirtualClock } from './virtual-clock.ts';
+import { createWorld, resetWorld } from './world.ts';
+
+/** Options of {@link createSandboxCore}. */
+export interface SandboxCoreOptions {
+  /** Valid API keys; each is its own account. @default ['sandbox'] */
+  apiKeys?: readonly string[];
+  /** Starting balance of every account, USD. @default 1000 */
+  balance?: number;
+  /** API milliseconds per real millisecond. @default 1 */
+  timeScale?: number;
+  /** Seed of the phone numbers and fault draws. @default 1 */
+  seed?: number;
+  /** Real monotonic time source the API clock is derived from (tests pass a manual clock). */
+  clock?: Clock;
+  /** API time at start, unix ms. @default Date.now() */
+  startMs?: number;
+  /** Real wall-clock time for `deliveredAtRealMs`. @default Date.now */
+  wallNow?: () => number;
+  /** `iconBaseUrl` of activations and services. @default '/sandbox/icons/' */
+  iconBaseUrl?: string;
+}
+
+/**
+ * The sandbox without any networking: a route table of handlers over plain state with an
+ * injected clock. `handle` is synchronous and deterministic for a given clock and seed; the
+ * node:http adapter only moves bytes and carries out delays and drops.
+ */
+export interface SandboxCore {
+  /** Answer one request (`/api/v1/...` or `/sandbox/...`). */
+  handle(request: CoreRequest): CoreResponse;
+  /** The carrier: deliver an SMS; undefined when no waiting activation holds `to`. */
+  deliverSms(to: string, text: string): { activationId: number } | undefined;
+  /** A snapshot of everything observable (never an API key). */
+  state(): SandboxState;
+  /** Everything back to the start (the clock keeps running). */
+  reset(): void;
+  /** Replace the faults in effect; `{}` clears them. Throws RangeError on invalid values. */
+  setFaults(faults: Faults): void;
+  /** Change the price of a service in a country. Throws RangeError on unknown ids or a bad price. */
+  setPrice(serviceId: string, countryId: string, price: number): void;
+  /** Set an account's balance, USD. Throws RangeError for a key the sandbox does not know. */
+  setBalance(apiKey: string, usd: number): void;
+  /** API clock, unix ms. */
+  now(): number;
+  readonly timeScale: number;
+}
+
+/** Create a sandbox core. Nothing listens; see `startSandbox` for the HTTP server. */
+export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore {
+  const apiKeys = options.apiKeys ?? ['sandbox'];
+  if (apiKeys.length === 0 || apiKeys.some((k) => typeof k !== 'string' || k === '')) {
+    throw new RangeError('Expected `apiKeys` to be a non-empty list of non-empty strings');
+  }
+  const balance = options.balance ?? 1000;
+  assertUsd('balance', balance);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) throw new RangeError(`Expected \`seed\` to be an integer, got ${seed}`);
+  const clock = createVirtualClock({
+    timeScale: options.timeScale ?? 1,
+    ...(options.clock ? { realClock: options.clock } : {}),
+    ...(options.startMs === undefined ? {} : { startMs: options.startMs }),
+  });
+  const world = createWorld({
+    clock,
+    seed: { apiKeys: [...new Set(apiKeys)], balance, seed },
+    iconBaseUrl: options.iconBaseUrl ?? '/sandbox/icons/',
+    wallNow: options.wallNow ?? Date.now,
+  });
+
+  const core: SandboxCore = {
+    timeScale: clock.timeScale,
+    now: () => clock.now(),
+    handle(request) {
+      // One instant per request: expiry, timestamps and the rate window all see the same time.
+      const nowMs = clock.now();
+      settleExpired(world, nowMs);
+      const url = new URL(request.url, 'http://sandbox.invalid');
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      if (path === '/api/v1' || path.startsWith('/api/v1/')) {
+        return handleApiRequest(world, request, path.slice('/api/v1'.length), url.searchParams, nowMs);
+      }
+      if (path === '/sandbox' || path.startsWith('/sandbox/')) {
+        return handleControlRequest(core, request, path);
+      }
+      return errorReply('ResourceNotFoundException', `Nothing at ${path}; the API is under /api/v1`);
+    },
+    deliverSms(to, text) {
+      settleExpired(world);
+      const digits = normalizePhoneNumber(to);
+      return digits === undefined ? undefined : deliverSms(world, digits, text);
+    },
+    state() {
+      settleExpired(world);
+      return buildState(world);
+    },
+    reset() {
+      resetWorld(world);
+    },
+    setFaults(faults) {
+      const parsed = parseFaults(faults);
+      if ('error' in parsed) throw new RangeError(parsed.error);
+      world.faults = parsed.faults;
+    },
+    setPrice(serviceId, countryId, price) {
+      if (!isServiceId(serviceId)) throw new RangeError(`Unknown service ${JSON.stringify(serviceId)}`);
+      if (!isCountryId(countryId)) throw new RangeError(`Unknown country ${JSON.stringify(countryId)}`);
+      assertUsd('price', price);
+      world.catalog.setPrice(serviceId, countryId, price);
+    },
+    setBalance(apiKey, usd) {
+      const account = world.accounts.get(apiKey);
+      // Never echo the key: it may be a real one passed by mistake.
+      if (!account) throw new RangeError('Unknown API key: the sandbox was not started with it');
+      assertUsd('balance', usd);
+      account.balance = usd;
+    },
+  };
+  return core;
+}
+
+function assertUsd(name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`Expected \`${name}\` to be a non-negative number of USD, got ${value}`);
+  }
+}
