@@ -1,0 +1,106 @@
+import type { ActivationData } from '../../api/wire-types.ts';
+import type { Clock } from '../../limits/clock.ts';
+import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
+
+/** The non-budget parts of {@link BrokerStore}, in memory. */
+export type MemoryRecords = Omit<BrokerStore, 'kind' | 'reserve' | 'unreserve' | 'block' | 'usage' | 'close'>;
+
+/** How long the latest state of an activation is kept for other readers (real ms). */
+export const SNAPSHOT_TTL_MS = 30 * 60_000;
+
+interface Delivery {
+  outcome: DeliveryRecord['outcome'];
+  recordedMs: number;
+  expiresMs: number;
+}
+
+/**
+ * Pending cap, delivery records, pair blocks, waiting set and snapshots on one event loop: each
+ * method runs to completion before another starts, so check-then-act is atomic without locks.
+ * Everything expires on the injected clock, like the Redis keys do.
+ */
+export function createMemoryRecords(clock: Clock): MemoryRecords {
+  const pending = new Map<string, number>();
+  const deliveries = new Map<string, Map<number, Delivery>>();
+  const pairBlocks = new Map<string, { untilMs: number; reason: string }>();
+  const waiting = new Map<number, number>();
+  const snapshots = new Map<number, { data: ActivationData; expiresMs: number }>();
+
+  const dropExpired = <K, V>(map: Map<K, V>, expiresMs: (v: V) => number) => {
+    const now = clock.now();
+    for (const [key, value] of map) if (expiresMs(value) <= now) map.delete(key);
+  };
+  const pairRecords = (pair: string) => {
+    const records = deliveries.get(pair);
+    if (records) dropExpired(records, (d) => d.expiresMs);
+    return records;
+  };
+
+  return {
+    async admitPending(key, ttlMs, cap) {
+      dropExpired(pending, (expiresMs) => expiresMs);
+      // Re-admitting a key it already holds renews it instead of taking a second slot.
+      if (!pending.has(key) && pending.size >= cap) return false;
+      pending.set(key, clock.now() + ttlMs);
+      return true;
+    },
+    async releasePending(key) {
+      pending.delete(key);
+    },
+    async pendingCount() {
+      dropExpired(pending, (expiresMs) => expiresMs);
+      return pending.size;
+    },
+    async recordActivation(pair, activationId, windowMs) {
+      const records = pairRecords(pair) ?? new Map<number, Delivery>();
+      deliveries.set(pair, records);
+      const now = clock.now();
+      records.set(activationId, { outcome: 'pending', recordedMs: now, expiresMs: now + windowMs });
+    },
+    async recordOutcome(pair, activationId, outcome) {
+      const record = pairRecords(pair)?.get(activationId);
+      if (record) record.outcome = outcome;
+    },
+    async deliveryRecords(pair) {
+      const records = [...(pairRecords(pair) ?? new Map<number, Delivery>())];
+      // Newest first; equal times keep the later insertion first.
+      return records
+        .map(([activationId, d], index) => ({ activationId, d, index }))
+        .sort((a, b) => b.d.recordedMs - a.d.recordedMs || b.index - a.index)
+        .map(({ activationId, d }) => ({ activationId, outcome: d.outcome }));
+    },
+    async blockPair(pair, ms, reason) {
+      const untilMs = clock.now() + ms;
+      const current = pairBlocks.get(pair);
+      if (!current || current.untilMs < untilMs) pairBlocks.set(pair, { untilMs, reason });
+    },
+    async pairBlock(pair) {
+      dropExpired(pairBlocks, (b) => b.untilMs);
+      const block = pairBlocks.get(pair);
+      return block && { remainingMs: block.untilMs - clock.now(), reason: block.reason };
+    },
+    // One broker per machine in memory mode: it is always the poll leader.
+    tryLead: async () => true,
+    async addWaiting(activationId, ttlMs) {
+      waiting.set(activationId, clock.now() + ttlMs);
+    },
+    async removeWaiting(activationId) {
+      waiting.delete(activationId);
+    },
+    async listWaiting() {
+      dropExpired(waiting, (expiresMs) => expiresMs);
+      return [...waiting.keys()];
+    },
+    async putSnapshots(activations) {
+      const expiresMs = clock.now() + SNAPSHOT_TTL_MS;
+      for (const data of activations) snapshots.set(data.id, { data, expiresMs });
+    },
+    async getSnapshots(activationIds) {
+      dropExpired(snapshots, (s) => s.expiresMs);
+      return activationIds.flatMap((id) => {
+        const snapshot = snapshots.get(id);
+        return snapshot ? [snapshot.data] : [];
+      });
+    },
+  };
+}

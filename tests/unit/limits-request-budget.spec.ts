@@ -1,0 +1,101 @@
+import { expect, test } from '@playwright/test';
+import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import { createManualClock } from '../../src/limits/clock.ts';
+import { createLocalBudget } from '../../src/limits/local-budget.ts';
+import { createStoreBudget, type Sleep } from '../../src/limits/request-budget.ts';
+import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+
+/** A budget over a memory store whose sleeps move a manual clock instead of waiting. */
+function setup(overrides = {}) {
+  const clock = createManualClock(1000);
+  const limits = scaledLimits({ overrides });
+  const store = createMemoryStore({ clock, limits });
+  const sleeps: number[] = [];
+  const sleep: Sleep = async (ms, signal) => {
+    signal?.throwIfAborted();
+    sleeps.push(ms);
+    clock.advance(ms);
+  };
+  const budget = createStoreBudget(store, { limits, sleep, random: () => 0.5 });
+  return { clock, limits, store, sleeps, budget };
+}
+
+test.describe('request budget over a store', () => {
+  test('acquire resolves at once while the window has room, then sleeps exactly until the next slot', async () => {
+    const { budget, sleeps, clock } = setup({ 'PUT /activations/:id': { limit: 2 } });
+    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    expect(sleeps).toEqual([]);
+    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    expect(sleeps).toEqual([62_000]);
+    expect(clock.now()).toBe(63_000);
+  });
+
+  test('a class whose slot is further than its max wait backs off with jitter and asks again', async () => {
+    const { budget, sleeps } = setup({ 'POST /activations': { limit: 1 } });
+    await budget.acquire('POST /activations');
+    await budget.acquire('POST /activations', { priority: 'normal' });
+    // 122 s away, max wait 1 s: back-offs of ≤ 2 s (+ jitter) until the slot is within reach.
+    expect(sleeps.length).toBeGreaterThan(50);
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(2000 + 250);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(122_000);
+  });
+
+  test('reportRateLimited blocks the bucket for a full window + margin without a hint', async () => {
+    const { budget, store, limits } = setup();
+    await budget.reportRateLimited('GET /user/balance');
+    const usage = await store.usage();
+    expect(usage['GET /user/balance'].blockedForMs).toBe(limits['GET /user/balance'].windowMs + 2000);
+    expect(usage['GET /activations'].blockedForMs).toBe(0);
+  });
+
+  test('reportRateLimited uses the server hint plus the margin, and the next acquire waits for it', async () => {
+    const { budget, sleeps } = setup();
+    await budget.reportRateLimited('GET /activations/:id', 5000);
+    await budget.acquire('GET /activations/:id', { priority: 'critical' });
+    expect(sleeps).toEqual([7000]);
+  });
+
+  test('an abort while waiting for a slot rejects with the reason and gives the slot back', async () => {
+    const clock = createManualClock(0);
+    const limits = scaledLimits({ overrides: { 'PUT /activations/:id': { limit: 1 } } });
+    const store = createMemoryStore({ clock, limits });
+    const controller = new AbortController();
+    const sleep: Sleep = (_ms, signal) =>
+      new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    const budget = createStoreBudget(store, { limits, sleep });
+    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    const waiting = budget.acquire('PUT /activations/:id', {
+      priority: 'critical',
+      signal: controller.signal,
+    });
+    await expect.poll(async () => (await store.usage())['PUT /activations/:id'].used).toBe(2);
+    controller.abort(new Error('test over'));
+    await expect(waiting).rejects.toThrow('test over');
+    expect((await store.usage())['PUT /activations/:id'].used).toBe(1);
+  });
+
+  test('an already aborted signal rejects before anything is reserved', async () => {
+    const { budget, store } = setup();
+    await expect(
+      budget.acquire('GET /user/balance', { signal: AbortSignal.abort(new Error('no')) }),
+    ).rejects.toThrow('no');
+    expect((await store.usage())['GET /user/balance'].used).toBe(0);
+  });
+
+  test('a bare local budget keeps one process within the published limits', async () => {
+    const clock = createManualClock(0);
+    const sleeps: number[] = [];
+    const budget = createLocalBudget({
+      clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+      },
+    });
+    for (let i = 0; i < 10; i++) await budget.acquire('GET /user/balance');
+    expect(sleeps).toEqual([]);
+    await budget.acquire('GET /user/balance', { priority: 'critical' });
+    expect(sleeps).toEqual([62_000]);
+  });
+});
