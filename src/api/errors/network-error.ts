@@ -11,11 +11,16 @@ export class NetworkError extends TempNumberError {
   readonly path: string;
   readonly timedOut: boolean;
 
-  constructor(init: RequestInfo & { timedOut: boolean; cause?: unknown }) {
+  /**
+   * @param init.hint - what to do next, appended to the message (e.g. for POST /activations:
+   *   reconcile through history before leasing again).
+   */
+  constructor(init: RequestInfo & { timedOut: boolean; cause?: unknown; hint?: string | undefined }) {
     const what = init.timedOut ? 'timed out' : 'failed without an answer';
     const reason = init.cause instanceof Error ? ` (${init.cause.message})` : '';
+    const hint = init.hint ? ` ${init.hint}` : '';
     super(
-      `${init.method} ${init.path} to TempNumber ${what}${reason}. Check the network and TEMPNUMBER_BASE_URL.`,
+      `${init.method} ${init.path} to TempNumber ${what}${reason}. Check the network and TEMPNUMBER_BASE_URL.${hint}`,
       { cause: init.cause },
     );
     this.method = init.method;

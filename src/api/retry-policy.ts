@@ -1,0 +1,98 @@
+/**
+ * What the client does after a failed attempt: ONE table, read by the client and by the tests.
+ * Only endpoints with `autoRetry` (idempotent GETs, see ENDPOINTS) ever retry; for the others
+ * every failure surfaces at once, whatever this table says.
+ */
+import { ApiError } from './errors/api-error.ts';
+import { NetworkError } from './errors/network-error.ts';
+import { RateLimitedError } from './errors/rate-limited-error.ts';
+import { UnexpectedResponseError } from './errors/unexpected-response-error.ts';
+
+/**
+ * - `retry`: may an `autoRetry` endpoint try again?
+ * - `wait`: `backoff` = exponential backoff with full jitter; `hintOrBackoff` = the server's
+ *   `Retry-After`/`x-ratelimit-reset` if it sent one, else backoff; `hintOrBudget` = the hint if
+ *   any, else only a small floor, because the budget (told by `reportRateLimited`) holds the
+ *   next `acquire` until the window has passed.
+ * - `reportRateLimited`: tell the budget so every caller of that bucket backs off.
+ */
+export const RETRY_POLICY = {
+  /** Connection refused/reset, DNS failure: nothing was answered. */
+  network: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /** No answer within `timeoutMs`. */
+  timeout: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /** 429 `TooManyRequestsException` (by name, any status), or a 429 without a known errorName. */
+  rateLimited: { retry: true, wait: 'hintOrBudget', reportRateLimited: true },
+  /** 5xx, with or without a readable body (includes 503 `ServiceUnavailableException`). */
+  serverError: { retry: true, wait: 'hintOrBackoff', reportRateLimited: false },
+  /** 2xx whose body is not the promised JSON: a truncated or garbled answer to a read. */
+  malformedSuccess: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /** Any other refusal by name: 4xx, and 429 `lowSuccessRateException`/`TooManyActivationsPendingException`, which are not request-rate limits. */
+  refused: { retry: false, wait: 'backoff', reportRateLimited: false },
+  /** A 3xx (never followed) or a 4xx other than 429 without an errorName (a proxy page, a wrong base URL). */
+  unexpectedClientError: { retry: false, wait: 'backoff', reportRateLimited: false },
+  /** Anything else (a bug, a budget store failure): never hidden behind retries. */
+  internal: { retry: false, wait: 'backoff', reportRateLimited: false },
+} as const satisfies Record<
+  string,
+  { retry: boolean; wait: 'backoff' | 'hintOrBackoff' | 'hintOrBudget'; reportRateLimited: boolean }
+>;
+
+export type FailureKind = keyof typeof RETRY_POLICY;
+
+/** Which row of {@link RETRY_POLICY} an attempt's error falls in. */
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof RateLimitedError) return 'rateLimited';
+  if (error instanceof NetworkError) return error.timedOut ? 'timeout' : 'network';
+  if (error instanceof ApiError) {
+    if (error.status >= 500) return 'serverError';
+    // An unknown name on a 429 is still the server saying "slow down".
+    if (error.status === 429 && error.family === 'unknown') return 'rateLimited';
+    return 'refused';
+  }
+  if (error instanceof UnexpectedResponseError) {
+    if (error.status === 429) return 'rateLimited';
+    if (error.status >= 500) return 'serverError';
+    if (error.status >= 200 && error.status < 300) return 'malformedSuccess';
+    return 'unexpectedClientError';
+  }
+  return 'internal';
+}
+
+/** Backoff before retry n (1-based): full jitter over min(cap, base · 2^(n-1)), API milliseconds. */
+export const BACKOFF_BASE_MS = 1000;
+/** Upper bound of one backoff step, API milliseconds. */
+export const BACKOFF_CAP_MS = 30_000;
+/**
+ * Smallest real wait between attempts, whatever the time scale: at 600× a backoff rounds to
+ * ~0 ms, and a server fault must not turn into a busy loop.
+ */
+export const MIN_RETRY_DELAY_MS = 20;
+/**
+ * Longest server hint the client waits out on its own: the longest published window (2 min).
+ * A longer `Retry-After` is not a request-rate window (more like a block), so the error surfaces
+ * with `retryAfterMs` and the caller decides.
+ */
+export const MAX_HINTED_DELAY_MS = 120_000;
+
+/**
+ * Real milliseconds to wait before retry `retryNumber` (1-based) after a failure of `kind`.
+ *
+ * @param hintMs - the server's hint (real ms), if it sent one.
+ * @param timeScale - how much faster than real time the API's clock runs; divides backoff, not hints.
+ * @param random - a number in [0, 1). @default Math.random()
+ */
+export function retryDelayMs(init: {
+  kind: FailureKind;
+  retryNumber: number;
+  hintMs: number | undefined;
+  timeScale: number;
+  random?: number;
+}): number {
+  const { wait } = RETRY_POLICY[init.kind];
+  if (wait !== 'backoff' && init.hintMs !== undefined) return Math.max(MIN_RETRY_DELAY_MS, init.hintMs);
+  if (wait === 'hintOrBudget') return MIN_RETRY_DELAY_MS;
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (init.retryNumber - 1));
+  const jittered = (init.random ?? Math.random()) * ceiling;
+  return Math.max(MIN_RETRY_DELAY_MS, jittered / init.timeScale);
+}

@@ -1,0 +1,25 @@
+/**
+ * `playwright-tempnumber/broker`: connect to the account's shared broker, lease numbers and
+ * read their SMS codes from any process. Every export is named here (no `export *`).
+ */
+export type { BrokerClient, ConnectBrokerOptions, LeaseOptions } from './client/broker-client.ts';
+export { connectBroker } from './client/broker-client.ts';
+export { BrokerUnavailableError } from './client/broker-unavailable-error.ts';
+export { CodeNotFoundError } from './client/code-not-found-error.ts';
+export type { CodeSource } from './client/extract-code.ts';
+export { compileCodePattern, DEFAULT_CODE_PATTERN, extractCode } from './client/extract-code.ts';
+export { DEFAULT_CODE_TIMEOUT_MS } from './client/phone-handle.ts';
+export type { CodeOptions, Phone, ReceivedSms, SkippedCountry } from './client/phone-types.ts';
+export { rebuildError, toWireError } from './client/rebuild-error.ts';
+export { ensureRuntimeDir } from './client/runtime-dir.ts';
+export type {
+  ActivationRecord,
+  BrokerStatus,
+  LeaseResult,
+  Outcome,
+  SmsMessage,
+  WaitResult,
+} from './protocol.ts';
+export { HEARTBEAT_INTERVAL_MS, MAX_WAIT_HOLD_MS, PROTOCOL_VERSION } from './protocol.ts';
+export type { DiscoveryInfo, RuntimePaths } from './runtime-paths.ts';
+export { runtimePaths } from './runtime-paths.ts';

@@ -1,0 +1,41 @@
+/**
+ * `playwright-tempnumber balance`: the account's balance and balance in review, in USD, and
+ * which account that is (its short hash — never the key).
+ */
+import { accountId } from '../config/settings.ts';
+import { displayUrl } from '../preflight/display-url.ts';
+import type { CommandSpec, OptionsSpec } from './cli-args.ts';
+import { createCliClient } from './cli-client.ts';
+import { formatFields, formatUsd } from './format-table.ts';
+import { runCliCommand } from './run-cli-command.ts';
+
+const SPEC = {
+  name: 'balance',
+  summary: 'Show the balance of the TempNumber account (USD)',
+  description:
+    'Reads GET /user/balance (limited to 10 requests a minute). "In review" is money the API holds back ' +
+    '(review_balance); it cannot be spent yet.',
+  options: {},
+  examples: ['playwright-tempnumber balance', 'playwright-tempnumber balance --json'],
+} as const satisfies CommandSpec<OptionsSpec>;
+
+/** Run `balance`; resolves to the exit code. */
+export async function run(args: string[]): Promise<number> {
+  return runCliCommand(SPEC, args, async ({ out, settings }) => {
+    const s = settings();
+    const account = accountId(s);
+    const { balance, review_balance: reviewBalance = 0 } = await createCliClient(s).getUserBalance();
+    if (out.jsonMode) {
+      out.json({ account, baseUrl: displayUrl(s.baseUrl), currency: 'USD', balance, reviewBalance });
+      return 'ok';
+    }
+    out.line(
+      formatFields([
+        ['Account', `${account} (${displayUrl(s.baseUrl)})`],
+        ['Balance', formatUsd(balance)],
+        ['In review', formatUsd(reviewBalance)],
+      ]),
+    );
+    return 'ok';
+  });
+}

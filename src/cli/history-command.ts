@@ -1,0 +1,108 @@
+/**
+ * `playwright-tempnumber history [--limit N]`: the account's recent activations, newest first —
+ * what a test leased, for how much, and how it ended.
+ */
+import type { Activation } from '../api/response-types.ts';
+import { accountId } from '../config/settings.ts';
+import { type CommandSpec, type OptionsSpec, parseIntegerOption } from './cli-args.ts';
+import { createCliClient } from './cli-client.ts';
+import { formatTable, formatUsd } from './format-table.ts';
+import { runCliCommand } from './run-cli-command.ts';
+
+/** The API's page size cap (reference "Decisions": history `limit` up to 100). */
+const MAX_LIMIT = 100;
+const DEFAULT_LIMIT = 20;
+
+const SPEC = {
+  name: 'history',
+  summary: 'List recent activations of the account, newest first',
+  description:
+    'Reads one page of GET /activations (limited to 10 requests a minute; the broker polls it too).',
+  options: {
+    limit: {
+      type: 'string',
+      valueName: 'n',
+      description: `How many activations, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`,
+    },
+  },
+  examples: ['playwright-tempnumber history', 'playwright-tempnumber history --limit 100 --json'],
+} as const satisfies CommandSpec<OptionsSpec>;
+
+/** One activation as `history` shows it: friendly names, `+digits` number, ISO time. */
+export interface HistoryEntry {
+  id: number;
+  number: string | null;
+  service: string | null;
+  country: string | null;
+  price: number | null;
+  status: string;
+  createdAt: string | null;
+}
+
+/** Run `history`; resolves to the exit code. */
+export async function run(args: string[]): Promise<number> {
+  return runCliCommand(SPEC, args, async ({ options, out, settings }) => {
+    const limit = parseIntegerOption(options.limit, 'limit', {
+      min: 1,
+      max: MAX_LIMIT,
+      fallback: DEFAULT_LIMIT,
+    });
+    const s = settings();
+    const page = await createCliClient(s).getActivationsHistory({ page: 1, limit });
+    // The API does not promise an order (reference open question 8): sort here, newest first.
+    const entries = [...page.activations]
+      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id)
+      .slice(0, limit)
+      .map(toEntry);
+    const total = page.total ?? entries.length;
+
+    if (out.jsonMode) {
+      out.json({ account: accountId(s), total, limit, activations: entries });
+      return 'ok';
+    }
+    if (entries.length === 0) {
+      out.line(`No activations yet on account ${accountId(s)}.`);
+      return 'ok';
+    }
+    out.line(
+      formatTable(
+        [
+          { header: 'ID', align: 'right' },
+          { header: 'NUMBER' },
+          { header: 'SERVICE' },
+          { header: 'COUNTRY' },
+          { header: 'PRICE', align: 'right' },
+          { header: 'STATUS' },
+          { header: 'CREATED (UTC)' },
+        ],
+        entries.map((e) => [
+          String(e.id),
+          e.number ?? '-',
+          e.service ?? '-',
+          e.country ?? '-',
+          e.price === null ? '-' : formatUsd(e.price),
+          e.status,
+          e.createdAt?.replace('T', ' ') ?? '-',
+        ]),
+      ),
+    );
+    out.line();
+    const more = total > entries.length ? ` (--limit up to ${MAX_LIMIT} for more)` : '';
+    out.line(`${entries.length} of ${total} activations on account ${accountId(s)}, newest first${more}.`);
+    return 'ok';
+  });
+}
+
+function toEntry(a: Activation): HistoryEntry {
+  return {
+    id: a.id,
+    // The wire number is digits with the country code and no '+' (reference §7).
+    number: a.number === undefined ? null : `+${a.number}`,
+    service: a.serviceId ?? null,
+    country: a.countryId ?? null,
+    price: a.price ?? null,
+    status: a.status,
+    createdAt:
+      a.createdAt === undefined ? null : new Date(a.createdAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}

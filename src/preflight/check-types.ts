@@ -1,0 +1,77 @@
+/**
+ * The doctor's and globalSetup's checks as data: each check has an id, a title and a `run` that
+ * returns a level and ONE actionable line (what is wrong and what to do, or what is fine).
+ */
+import type { Settings } from '../config/settings.ts';
+
+/** `fail` blocks (doctor exits 1, globalSetup throws); `warn` is worth reading; `ok` is fine. */
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+
+/** Ids of the checks, in the order they run. */
+export type CheckId =
+  | 'settings'
+  | 'reachable'
+  | 'api-key'
+  | 'balance'
+  | 'broker'
+  | 'runtime-dir'
+  | 'redis'
+  | 'browser';
+
+/** What one check found. */
+export interface CheckOutcome {
+  level: CheckLevel;
+  /** One actionable line; never contains the API key or a password. */
+  line: string;
+}
+
+/** A check's outcome as reported: with its id and title, and `ok` for quick filtering. */
+export interface CheckResult extends CheckOutcome {
+  id: CheckId;
+  title: string;
+  /** False only for `fail`: a warning does not block a run. */
+  ok: boolean;
+  /** True when the check did not run because a check it needs failed (level `warn`). */
+  skipped?: true;
+}
+
+/** What the balance request answered; one request serves the reachable, key and balance checks. */
+export type BalanceProbe =
+  | { ok: true; balance: number; reviewBalance: number; elapsedMs: number }
+  | { ok: false; error: unknown; elapsedMs: number };
+
+/** How many numbers a run is expected to lease and at what price, for the balance check. */
+export interface BalanceEstimate {
+  tests: number;
+  /** USD per number. */
+  pricePerTest: number;
+  /** Where the figures came from, for the line ("--tests/--price", "defaults", …). */
+  source: string;
+}
+
+/** Everything a check may read. Built once per run by `runPreflight`. */
+export interface PreflightContext {
+  /** Undefined when settings could not be resolved (the `settings` check then failed). */
+  settings: Settings | undefined;
+  settingsError: unknown;
+  /** Short hash of base URL + key; safe to print. */
+  account: string | undefined;
+  estimate: BalanceEstimate;
+  /** Per-request / per-connection timeout, real ms. */
+  timeoutMs: number;
+  /** Environment for settings-like lookups that live outside Settings (CHROMIUM_PATH). */
+  env: NodeJS.ProcessEnv | undefined;
+  /** Chromium the user's config launches, if it names one (`launchOptions.executablePath`). */
+  browserExecutablePath: string | undefined;
+  /** GET /user/balance, asked at most once per run. */
+  balanceProbe(): Promise<BalanceProbe>;
+}
+
+/** One check. */
+export interface PreflightCheck {
+  id: CheckId;
+  title: string;
+  /** Checks that must have passed (not failed, not skipped) for this one to be meaningful. */
+  needs: readonly CheckId[];
+  run(ctx: PreflightContext): Promise<CheckOutcome>;
+}

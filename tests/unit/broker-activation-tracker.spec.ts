@@ -1,0 +1,89 @@
+import { expect, test } from '@playwright/test';
+import { pollTiming } from '../../src/broker/poller/poll-timing.ts';
+import { markRetried, newSmsState } from '../../src/broker/poller/sms-detector.ts';
+import type { ActivationRecord } from '../../src/broker/protocol.ts';
+import {
+  type ChangeReason,
+  createActivationTracker,
+  type TrackedActivation,
+} from '../../src/broker/server/activation-tracker.ts';
+
+const setup = (outcome: ActivationRecord['outcome'] = 'waiting') => {
+  let now = 1_000_000;
+  const changes: ChangeReason[] = [];
+  const tracker = createActivationTracker({
+    timing: pollTiming(1),
+    now: () => now,
+    onChange: (_t, reason) => changes.push(reason),
+  });
+  const t: TrackedActivation = {
+    record: {
+      id: 7,
+      number: '+15550000007',
+      service: 'facebook',
+      country: 'us',
+      price: 0.45,
+      status: 'smsRequested',
+      outcome,
+      refunded: undefined,
+      owner: 'test',
+      leasedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 1_200_000).toISOString(),
+      releasedAt: undefined,
+      smsAt: undefined,
+    },
+    pair: 'facebook/us',
+    sms: newSmsState(),
+    expiresAtMs: now + 1_200_000,
+    connectionId: 1,
+    waitStartedAtMs: undefined,
+    retriedAtMs: Number.NEGATIVE_INFINITY,
+    lastPollError: undefined,
+    releasedByOwner: false,
+    adoptUntilMs: undefined,
+  };
+  tracker.add(t);
+  return { tracker, t, changes, advance: (ms: number) => (now += ms), now: () => now };
+};
+
+test('a held wait resolves when the snapshot with the SMS comes in, and the SMS time is recorded', async () => {
+  const { tracker, t, changes } = setup();
+  const wait = tracker.waits.hold(
+    { activationId: 7, connectionId: 1, afterSequence: 0, holdMs: 60_000 },
+    () => tracker.waitResult(t, 0),
+  );
+  tracker.applySnapshot({ id: 7, status: 'smsReceived', message: 'code 4321', code: '4321' }, 1_000_000);
+  expect((await wait).sms).toMatchObject({ text: 'code 4321', sequence: 1 });
+  expect(t.record.smsAt).toBeDefined();
+  expect(changes).toEqual(['sms']);
+  expect(tracker.watchTargets()).toEqual([]);
+});
+
+test('a snapshot requested before a retry is ignored (it still shows the old SMS)', () => {
+  const { tracker, t, advance, now } = setup();
+  tracker.applySnapshot({ id: 7, status: 'smsReceived', message: 'code 1111' }, now());
+  const sentBeforeRetry = now();
+  advance(10);
+  markRetried(t.sms);
+  t.retriedAtMs = now();
+  tracker.applySnapshot({ id: 7, status: 'smsReceived', message: 'code 1111' }, sentBeforeRetry);
+  expect(t.sms.sequence).toBe(1);
+  expect(tracker.watchTargets().map((x) => [x.id, x.kind])).toEqual([[7, 'sms']]);
+});
+
+test('a cancelled activation is watched for its refund, which the ledger learns from the API status', () => {
+  const { tracker, t, changes } = setup('cancelled');
+  expect(tracker.watchTargets().map((x) => x.kind)).toEqual(['refund']);
+  tracker.applySnapshot({ id: 7, status: 'refunded' }, 1_000_000);
+  expect(t.record.refunded).toBe(true);
+  expect(changes).toEqual(['refund']);
+  expect(tracker.watchTargets()).toEqual([]);
+});
+
+test('the last poll error is reported to waits until a poll of that activation succeeds', () => {
+  const { tracker, t } = setup();
+  tracker.recordPollError(7, 'GET /activations/7 to TempNumber timed out');
+  expect(tracker.waitResult(t, 0).lastPollError).toMatch(/timed out/);
+  tracker.applySnapshot({ id: 7, status: 'smsRequested' }, 1_000_000);
+  expect(tracker.waitResult(t, 0).lastPollError).toBeUndefined();
+});

@@ -1,0 +1,130 @@
+import { expect, test } from '@playwright/test';
+import { ApiError } from '../../src/api/errors/api-error.ts';
+import { ConfigurationError } from '../../src/api/errors/configuration-error.ts';
+import { GuardError } from '../../src/api/errors/guard-error.ts';
+import { NetworkError } from '../../src/api/errors/network-error.ts';
+import { PriceChangedError } from '../../src/api/errors/price-changed-error.ts';
+import { RateLimitedError } from '../../src/api/errors/rate-limited-error.ts';
+import { SmsTimeoutError } from '../../src/api/errors/sms-timeout-error.ts';
+import { isTempNumberError, TempNumberError } from '../../src/api/errors/tempnumber-error.ts';
+import { UnexpectedResponseError } from '../../src/api/errors/unexpected-response-error.ts';
+import { BrokerUnavailableError } from '../../src/broker/client/broker-unavailable-error.ts';
+import { rebuildError, toWireError } from '../../src/broker/client/rebuild-error.ts';
+
+const originals: Array<[string, Error, abstract new (...args: never) => Error]> = [
+  [
+    'ApiError',
+    new ApiError({
+      method: 'POST',
+      path: '/activations',
+      status: 402,
+      errorName: 'paymentRequired',
+      errorMessage: 'Not enough money',
+      family: 'paymentRequired',
+    }),
+    ApiError,
+  ],
+  [
+    'PriceChangedError',
+    new PriceChangedError({
+      method: 'POST',
+      path: '/activations',
+      status: 409,
+      errorName: 'expectedPriceErrorException',
+      errorMessage: 'price changed',
+      newPrice: 1.25,
+      expectedPrice: 0.8,
+    }),
+    PriceChangedError,
+  ],
+  [
+    'RateLimitedError',
+    new RateLimitedError({
+      method: 'GET',
+      path: '/activations/1',
+      status: 429,
+      errorName: 'TooManyRequestsException',
+      errorMessage: 'slow down',
+      retryAfterMs: 1500,
+    }),
+    RateLimitedError,
+  ],
+  [
+    'GuardError',
+    new GuardError({ guard: 'deliveryRate', message: 'too few SMS', service: 'facebook', country: 'us' }),
+    GuardError,
+  ],
+  [
+    'SmsTimeoutError',
+    new SmsTimeoutError({
+      activationId: 7,
+      number: '+15550001',
+      lastStatus: 'smsRequested',
+      waitedMs: 1000,
+      likelyCause: 'x',
+    }),
+    SmsTimeoutError,
+  ],
+  ['ConfigurationError', new ConfigurationError('bad option'), ConfigurationError],
+  ['NetworkError', new NetworkError({ method: 'GET', path: '/user/balance', timedOut: true }), NetworkError],
+  [
+    'UnexpectedResponseError',
+    new UnexpectedResponseError({
+      method: 'GET',
+      path: '/x',
+      status: 200,
+      body: '<html>',
+      problem: 'not JSON',
+    }),
+    UnexpectedResponseError,
+  ],
+  ['BrokerUnavailableError', new BrokerUnavailableError('gone', { brokerPid: 42 }), BrokerUnavailableError],
+];
+
+test.describe('rebuildError', () => {
+  for (const [name, original, cls] of originals) {
+    test(`a ${name} crosses the wire as the same class, message and fields`, () => {
+      const wire = JSON.parse(JSON.stringify(toWireError(original)));
+      const rebuilt = rebuildError(wire);
+      expect(rebuilt).toBeInstanceOf(cls);
+      expect(rebuilt).toBeInstanceOf(TempNumberError);
+      expect(rebuilt.name).toBe(name);
+      expect(rebuilt.message).toBe(original.message);
+      for (const [key, value] of Object.entries(original)) {
+        expect((rebuilt as unknown as Record<string, unknown>)[key], key).toEqual(value);
+      }
+    });
+  }
+
+  test('a PriceChangedError is also an ApiError and keeps newPrice', () => {
+    const rebuilt = rebuildError({
+      name: 'PriceChangedError',
+      message: 'TempNumber refused POST /activations',
+      status: 409,
+      newPrice: 2.5,
+    });
+    expect(rebuilt).toBeInstanceOf(ApiError);
+    expect((rebuilt as PriceChangedError).newPrice).toBe(2.5);
+    expect((rebuilt as PriceChangedError).status).toBe(409);
+  });
+
+  test('an unknown name stays readable by name on a TempNumberError', () => {
+    const rebuilt = rebuildError({
+      name: 'StoreUnavailableError',
+      message: 'Redis is unreachable',
+      store: 'redis',
+    });
+    expect(rebuilt).toBeInstanceOf(TempNumberError);
+    expect(rebuilt.name).toBe('StoreUnavailableError');
+    expect(isTempNumberError(rebuilt, 'StoreUnavailableError')).toBe(true);
+    expect(String(rebuilt)).toBe('StoreUnavailableError: Redis is unreachable');
+    expect((rebuilt as unknown as { store: string }).store).toBe('redis');
+  });
+
+  test('a field named like a prototype member cannot replace the message', () => {
+    const rebuilt = rebuildError({ name: 'ApiError', message: 'real', stack: 'fake stack', cause: 'why' });
+    expect(rebuilt.message).toBe('real');
+    expect(rebuilt.stack).not.toBe('fake stack');
+    expect(rebuilt.cause).toBe('why');
+  });
+});
