@@ -49,7 +49,9 @@ export async function findOrStartBroker(
           await removeStaleFiles(paths);
           spawned = await spawnBroker(settings, paths);
         }
-        return await waitForBroker(settings, paths, account, options.owner, deadline, spawned);
+        const started = await waitForBroker(settings, paths, account, options.owner, deadline, spawned);
+        if (started) return started;
+        continue; // The broker we waited for died before answering: start one ourselves.
       } finally {
         await lock.release();
       }
@@ -61,7 +63,11 @@ export async function findOrStartBroker(
   }
 }
 
-/** Wait for discovery + `hello` of a broker being started (by us, `child`, or by someone). */
+/**
+ * Wait for discovery + `hello` of a broker being started (by us, `child`, or by someone).
+ * Undefined when we did not start it and its holder of the broker lock died meanwhile (e.g. a
+ * broker just killed, whose pid looked alive until it was reaped): the caller starts one.
+ */
 async function waitForBroker(
   settings: Settings,
   paths: RuntimePaths,
@@ -69,7 +75,7 @@ async function waitForBroker(
   owner: string,
   deadline: number,
   child: ChildProcess | undefined,
-): Promise<BrokerSession> {
+): Promise<BrokerSession | undefined> {
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   child?.once('exit', (code, signal) => {
     exit = { code, signal };
@@ -82,6 +88,7 @@ async function waitForBroker(
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       throw await startFailed(settings, paths, `the broker ${how} before it answered`);
     }
+    if (!child && !(await lockHolder(paths.brokerLock))) return undefined;
     await delay(RECHECK_MS);
   }
   const holder = await lockHolder(paths.brokerLock);
