@@ -79,7 +79,9 @@ export async function callEndpoint<T>(
   const attempt = async (): Promise<T> => {
     let raw: RawResponse | undefined;
     try {
-      await raceAbort(ctx.budget.acquire(endpoint.bucket, acquireOptions), signal);
+      const permit = await raceAbort(ctx.budget.acquire(endpoint.bucket, acquireOptions), signal);
+      // The permit's done time is the latest the request can have reached the server; the
+      // budget counts it against the window until then (send-time confirmation, decision 0006).
       raw = await sendAttempt(
         ctx.http,
         {
@@ -91,7 +93,7 @@ export async function callEndpoint<T>(
           networkHint: spendsMoney ? LEASE_UNCERTAIN : undefined,
         },
         { apiKey: ctx.options.apiKey, timeoutMs, signal },
-      );
+      ).finally(() => permit.done());
       return interpretResponse(raw, responseContext, call.parse);
     } catch (error) {
       // p-retry answers an abort with the signal's reason whatever we throw here.

@@ -79,7 +79,9 @@ export function createTempNumberClient(options: TempNumberClientOptions): TempNu
   const resolved = resolveClientOptions(options);
   const ctx: ClientContext = {
     options: resolved,
-    budget: options.budget ?? createLocalBudget({ timeScale: resolved.timeScale }),
+    budget:
+      options.budget ??
+      createLocalBudget({ timeScale: resolved.timeScale, maxInFlightMs: Math.max(30_000, resolved.timeoutMs) }),
     http: ky.create({
       retry: 0,
       timeout: false,

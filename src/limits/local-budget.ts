@@ -1,7 +1,7 @@
 import { createMemoryStore } from '../broker/store/memory-store.ts';
 import type { Clock } from './clock.ts';
 import { scaledMaxWaitMs } from './max-wait.ts';
-import { createStoreBudget, type RequestBudget, type Sleep } from './request-budget.ts';
+import { createStoreBudget, type Sleep, type StoreBudget } from './request-budget.ts';
 import { type ScaledLimits, scaledLimits } from './scaled-limits.ts';
 
 /** Options of {@link createLocalBudget}. */
@@ -14,6 +14,8 @@ export interface LocalBudgetOptions {
   limits?: ScaledLimits;
   /** @default real timers */
   sleep?: Sleep;
+  /** The latest a sent request can arrive; ≥ the client's per-request timeout. @default 30000 */
+  maxInFlightMs?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface LocalBudgetOptions {
  * journal. It keeps that process within the limits; it cannot see other processes — that is
  * what the broker is for.
  */
-export function createLocalBudget(options: LocalBudgetOptions = {}): RequestBudget {
+export function createLocalBudget(options: LocalBudgetOptions = {}): StoreBudget {
   const timeScale = options.timeScale ?? 1;
   const limits = options.limits ?? scaledLimits({ timeScale });
   const store = createMemoryStore({ limits, ...(options.clock ? { clock: options.clock } : {}) });
@@ -29,5 +31,6 @@ export function createLocalBudget(options: LocalBudgetOptions = {}): RequestBudg
     limits,
     maxWaitMsByPriority: scaledMaxWaitMs(timeScale),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.maxInFlightMs === undefined ? {} : { maxInFlightMs: options.maxInFlightMs }),
   });
 }

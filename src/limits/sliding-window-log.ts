@@ -28,23 +28,48 @@ export type Reservation =
   | { granted: true; slotMs: number; waitMs: number }
   | { granted: false; slotMs: number; retryInMs: number };
 
+/** Send-time confirmation: `ok`, or ask again in `retryInMs` (the request must not be sent yet). */
+export type Confirmation = { ok: true } | { ok: false; retryInMs: number };
+
+/** What the journal knows of a restored grant: when it was sent and when it was done. */
+export interface RestoredTimes {
+  sentMs: number;
+  doneMs: number;
+}
+
+/**
+ * Longest a refused confirmation waits before asking again while an entry it waits for is still
+ * in flight: its real done time is unknown (counted at its worst case) and a settle may come any
+ * moment, so the caller re-polls soon rather than sleeping out the worst case.
+ */
+export const CONFIRM_REPOLL_MS = 20;
+
 /** A sliding-window log with reservations for one bucket. Pure: every call takes `nowMs`. */
 export interface SlidingWindowLog {
   /** Reserve the earliest slot that keeps every window within its limit, or refuse. */
   reserve(nowMs: number, options: ReserveOptions): Reservation;
-  /** Give a reservation back; true when it was there. Always safe: removing never overfills. */
+  /**
+   * At send time: mark `member` as sent at `nowMs` unless that could put more than `limit`
+   * arrivals in one server window (see {@link createSlidingWindowLog}); refused entries stay
+   * unsent. An unknown member (pruned while its caller stalled) is added as a new sent entry.
+   * Until it is settled the entry counts as done at `nowMs + maxInFlightMs`, its worst case.
+   */
+  confirm(nowMs: number, member: string, maxInFlightMs: number): Confirmation;
+  /** The response (or failure) of a sent entry came back at `nowMs`; false when nothing changed. */
+  settle(nowMs: number, member: string): boolean;
+  /** Give back a reservation not sent yet; true when it was there. Sent entries stay. */
   cancel(member: string): boolean;
-  /** Nobody gets a slot before `nowMs + ms` (extends a block, never shortens it). */
+  /** Nobody gets a slot or is confirmed before `nowMs + ms` (extends a block, never shortens it). */
   block(nowMs: number, ms: number): void;
   /** How long the bucket stays blocked from `nowMs`; 0 when it is not. */
   blockedForMs(nowMs: number): number;
-  /** Slots inside the window ending at `nowMs`, reservations in the future included. */
+  /** Entries that still matter at `nowMs`: reservations, requests in flight, recent ones. */
   used(nowMs: number): number;
   /**
-   * Put back a grant recorded earlier (a previous broker's grant journal), in time order. Meant
-   * for start-up, before any `reserve`: a slot put between later ones could overfill their windows.
+   * Put back a grant recorded earlier (a previous broker's grant journal). With `times` it is a
+   * sent entry done at `times.doneMs`; without, an unsent reservation at `slotMs`.
    */
-  restore(slotMs: number, member: string): void;
+  restore(slotMs: number, member: string, times?: RestoredTimes): void;
   /** Slots still in the log, oldest first (for status output and tests). */
   slots(): readonly number[];
 }
@@ -52,41 +77,60 @@ export interface SlidingWindowLog {
 interface Entry {
   slotMs: number;
   member: string;
+  /** Set by `confirm`: the request may leave from here on. */
+  sentMs?: number;
+  /** While in flight: the latest it can be done (send + maxInFlightMs). */
+  untilMs?: number;
+  /** Set by `settle`. */
+  doneMs?: number;
 }
 
+/** When the request of a sent entry reached the server at the latest. */
+const worstDone = (e: Entry) => e.doneMs ?? e.untilMs ?? Number.POSITIVE_INFINITY;
+/** After this the entry can no longer share a window with anything from now on. */
+const endOf = (e: Entry) => (e.sentMs === undefined ? e.slotMs : worstDone(e));
+/** Where scheduling expects the entry's arrival: the slot, then the send, then the done time. */
+const positionOf = (e: Entry) => e.doneMs ?? Math.max(e.slotMs, e.sentMs ?? e.slotMs);
+
 /**
- * Create the log (research §2). Grants are appended in non-decreasing slot order, so the
- * earliest slot is one formula:
+ * Create the log (research §2). The earliest slot is one formula:
  *
- *     t = max(now, blockedUntil, last + spacing, s[k − eff + 1] + window + margin)
+ *     t = max(now, blockedUntil, lastSlot + spacing, p[eff] + window + margin)
  *
- * where `eff = limit − headroom(priority)` and `s[k − eff + 1]` is the eff-th most recent slot
- * (future reservations included): every window containing t starts after t − window − margin,
- * where at most eff − 1 slots lie, so it holds at most eff ≤ limit with the new one. Slots are
- * appended in order (t ≥ last), which keeps reservations FIFO and lets the spacing apply.
+ * where `eff = limit − headroom(priority)` and `p[eff]` is the eff-th latest position (slot of a
+ * reservation, max(slot, send) of a request in flight, done time of a finished one): a window
+ * ending at or after t then holds at most eff − 1 entries plus the new one. Slots are appended
+ * in order (t ≥ lastSlot), which keeps reservations FIFO and lets the spacing apply.
+ *
+ * Scheduling alone is not enough: a request leaves later than its slot (timer lateness, event
+ * loop stalls, GC) and reaches the server later still, so two slots W + m apart can arrive
+ * less than W apart. `confirm` makes the guarantee independent of latency. Every sent request i
+ * has send time s_i and done time d_i (its response or failure came back), so it arrives at
+ * a_i ∈ [s_i, d_i]. Confirm lets j leave at t only if fewer than `limit` OTHER sent requests have
+ * d_i > t − W − m (in flight: d_i = s_i + maxInFlight). Then no server window (x − W, x] holds more
+ * than `limit` arrivals: let r be the last-sent among them; every other one was sent before r and
+ * has d_i ≥ a_i > x − W ≥ a_r − W ≥ s_r − W, so all were counted when r was confirmed.
  */
 export function createSlidingWindowLog(spec: WindowSpec): SlidingWindowLog {
   const spanMs = spec.windowMs + spec.marginMs;
   const spacingMs = spec.spacingMs ?? 0;
-  // Sorted by slot; a handful of entries (≤ limit after pruning), so arrays beat anything fancier.
+  // A handful of entries (≤ a few times the limit after pruning): arrays beat anything fancier.
   const entries: Entry[] = [];
   let blockedUntilMs = Number.NEGATIVE_INFINITY;
 
-  // Entries at or before now − span can no longer share a window with any slot t ≥ now.
+  // Entries ending at or before now − span can no longer share a window with anything from now on.
   const prune = (nowMs: number) => {
-    let drop = 0;
-    while (drop < entries.length && entries[drop]!.slotMs <= nowMs - spanMs) drop++;
-    if (drop > 0) entries.splice(0, drop);
+    for (let i = entries.length - 1; i >= 0; i--)
+      if (endOf(entries[i]!) <= nowMs - spanMs) entries.splice(i, 1);
   };
 
   const effectiveLimit = (priority: Priority) => Math.max(1, spec.limit - (spec.headroom?.[priority] ?? 0));
 
   const earliestSlot = (nowMs: number, eff: number) => {
     let slot = Math.max(nowMs, blockedUntilMs);
-    const last = entries.at(-1);
-    if (last) slot = Math.max(slot, last.slotMs + spacingMs);
-    const pivot = entries[entries.length - eff];
-    if (pivot) slot = Math.max(slot, pivot.slotMs + spanMs);
+    if (entries.length > 0) slot = Math.max(slot, Math.max(...entries.map((e) => e.slotMs)) + spacingMs);
+    const pivot = entries.map(positionOf).sort((a, b) => b - a)[eff - 1];
+    if (pivot !== undefined) slot = Math.max(slot, pivot + spanMs);
     return slot;
   };
 
@@ -99,8 +143,41 @@ export function createSlidingWindowLog(spec: WindowSpec): SlidingWindowLog {
       entries.push({ slotMs, member });
       return { granted: true, slotMs, waitMs };
     },
+    confirm(nowMs, member, maxInFlightMs) {
+      prune(nowMs);
+      if (blockedUntilMs > nowMs) return { ok: false, retryInMs: blockedUntilMs - nowMs };
+      // Full limit, not the class's: headroom is a scheduling preference, this is the server's rule.
+      const counted = entries
+        .filter((e) => e.member !== member && e.sentMs !== undefined && worstDone(e) > nowMs - spanMs)
+        .sort((a, b) => worstDone(a) - worstDone(b));
+      if (counted.length >= spec.limit) {
+        const leaving = counted.slice(0, counted.length - spec.limit + 1);
+        const retryInMs = worstDone(leaving.at(-1)!) + spanMs - nowMs;
+        const settleMayComeFirst = leaving.some((e) => e.doneMs === undefined);
+        return {
+          ok: false,
+          retryInMs: settleMayComeFirst ? Math.min(retryInMs, CONFIRM_REPOLL_MS) : retryInMs,
+        };
+      }
+      let entry = entries.find((e) => e.member === member);
+      if (!entry) {
+        entry = { slotMs: nowMs, member };
+        entries.push(entry);
+      }
+      entry.sentMs = nowMs;
+      entry.untilMs = nowMs + maxInFlightMs;
+      delete entry.doneMs;
+      return { ok: true };
+    },
+    settle(nowMs, member) {
+      const entry = entries.find((e) => e.member === member);
+      if (entry?.sentMs === undefined || entry.doneMs !== undefined) return false;
+      // Never later than the worst case it was counted with: past it the client had aborted.
+      entry.doneMs = Math.min(nowMs, worstDone(entry));
+      return true;
+    },
     cancel(member) {
-      const index = entries.findIndex((e) => e.member === member);
+      const index = entries.findIndex((e) => e.member === member && e.sentMs === undefined);
       if (index < 0) return false;
       entries.splice(index, 1);
       return true;
@@ -113,11 +190,9 @@ export function createSlidingWindowLog(spec: WindowSpec): SlidingWindowLog {
       prune(nowMs);
       return entries.length;
     },
-    restore(slotMs, member) {
-      let index = entries.length;
-      while (index > 0 && entries[index - 1]!.slotMs > slotMs) index--;
-      entries.splice(index, 0, { slotMs, member });
+    restore(slotMs, member, times) {
+      entries.push(times ? { slotMs, member, ...times, untilMs: times.doneMs } : { slotMs, member });
     },
-    slots: () => entries.map((e) => e.slotMs),
+    slots: () => entries.map((e) => e.slotMs).sort((a, b) => a - b),
   };
 }

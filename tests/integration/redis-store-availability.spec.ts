@@ -23,6 +23,8 @@ test.afterEach(async () => {
 function everyMethod(store: ReturnType<typeof createRedisStore>) {
   return {
     reserve: () => store.reserve(put('x', 60_000)),
+    confirm: () => store.confirm(bucket, 'x', 30_000),
+    settle: () => store.settle(bucket, 'x'),
     unreserve: () => store.unreserve(bucket, 'x'),
     block: () => store.block(bucket, 1000),
     usage: () => store.usage(),
@@ -59,7 +61,7 @@ test.describe('Redis store: fails closed', () => {
         return { name, error, ms: performance.now() - started };
       }),
     );
-    expect(outcomes).toHaveLength(18);
+    expect(outcomes).toHaveLength(20);
     for (const { name, error, ms } of outcomes) {
       expect(error, name).toBeInstanceOf(StoreUnavailableError);
       expect(isTempNumberError(error, 'StoreUnavailableError'), name).toBe(true);

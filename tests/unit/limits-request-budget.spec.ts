@@ -4,6 +4,7 @@ import { createManualClock } from '../../src/limits/clock.ts';
 import { createLocalBudget } from '../../src/limits/local-budget.ts';
 import { createStoreBudget, type Sleep } from '../../src/limits/request-budget.ts';
 import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';
 
 /** A budget over a memory store whose sleeps move a manual clock instead of waiting. */
 function setup(overrides = {}) {
@@ -23,8 +24,9 @@ function setup(overrides = {}) {
 test.describe('request budget over a store', () => {
   test('acquire resolves at once while the window has room, then sleeps exactly until the next slot', async () => {
     const { budget, sleeps, clock } = setup({ 'PUT /activations/:id': { limit: 2 } });
-    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
-    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    // Answered at once (the manual clock does not move): done at their send time.
+    await (await budget.acquire('PUT /activations/:id', { priority: 'critical' })).done();
+    await (await budget.acquire('PUT /activations/:id', { priority: 'critical' })).done();
     expect(sleeps).toEqual([]);
     await budget.acquire('PUT /activations/:id', { priority: 'critical' });
     expect(sleeps).toEqual([62_000]);
@@ -33,7 +35,7 @@ test.describe('request budget over a store', () => {
 
   test('a class whose slot is further than its max wait backs off with jitter and asks again', async () => {
     const { budget, sleeps } = setup({ 'POST /activations': { limit: 1 } });
-    await budget.acquire('POST /activations');
+    await (await budget.acquire('POST /activations')).done();
     await budget.acquire('POST /activations', { priority: 'normal' });
     // 122 s away, max wait 1 s: back-offs of ≤ 2 s (+ jitter) until the slot is within reach.
     expect(sleeps.length).toBeGreaterThan(50);
@@ -83,6 +85,43 @@ test.describe('request budget over a store', () => {
     expect((await store.usage())['GET /user/balance'].used).toBe(0);
   });
 
+  test('a request never settled holds its place until send + maxInFlightMs; the next one re-polls in short steps', async () => {
+    const clock = createManualClock(1000);
+    const limits = scaledLimits({ overrides: { 'PUT /activations/:id': { limit: 1 } } });
+    const store = createMemoryStore({ clock, limits });
+    const sleeps: number[] = [];
+    const sleep: Sleep = async (ms) => {
+      sleeps.push(ms);
+      clock.advance(ms);
+    };
+    const budget = createStoreBudget(store, { limits, sleep, maxInFlightMs: 5000 });
+    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    await budget.acquire('PUT /activations/:id', { priority: 'critical' });
+    // The slot is a window + margin after the send; the first request may still arrive until 6000.
+    expect(sleeps[0]).toBe(62_000);
+    expect(new Set(sleeps.slice(1))).toEqual(new Set([CONFIRM_REPOLL_MS]));
+    expect(clock.now()).toBe(1000 + 5000 + 62_000);
+  });
+
+  test('done() settles once, and never throws even when the store cannot be reached', async () => {
+    const { budget, store } = setup();
+    let settles = 0;
+    const counting = { ...store, settle: async () => void settles++ };
+    const permit = await createStoreBudget(counting, { limits: scaledLimits() }).acquire('GET /user/balance');
+    await Promise.all([permit.done(), permit.done()]);
+    expect(settles).toBe(1);
+    const broken = {
+      ...store,
+      settle: () => {
+        throw new Error('store down');
+      },
+    };
+    await expect(
+      (await createStoreBudget(broken, { limits: scaledLimits() }).acquire('GET /user/balance')).done(),
+    ).resolves.toBeUndefined();
+    await (await budget.acquire('GET /user/balance')).done();
+  });
+
   test('a bare local budget keeps one process within the published limits', async () => {
     const clock = createManualClock(0);
     const sleeps: number[] = [];
@@ -93,7 +132,7 @@ test.describe('request budget over a store', () => {
         clock.advance(ms);
       },
     });
-    for (let i = 0; i < 10; i++) await budget.acquire('GET /user/balance');
+    for (let i = 0; i < 10; i++) await (await budget.acquire('GET /user/balance')).done();
     expect(sleeps).toEqual([]);
     await budget.acquire('GET /user/balance', { priority: 'critical' });
     expect(sleeps).toEqual([62_000]);

@@ -21,7 +21,7 @@ export function measureBudget(inner: RequestBudget): MeasuredBudget {
       async acquire(bucket, options) {
         const started = performance.now();
         try {
-          await inner.acquire(bucket, options);
+          return await inner.acquire(bucket, options);
         } finally {
           const current = tally.getStore();
           if (current) current.waitedMs += performance.now() - started;

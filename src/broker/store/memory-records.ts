@@ -3,7 +3,10 @@ import type { Clock } from '../../limits/clock.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 
 /** The non-budget parts of {@link BrokerStore}, in memory. */
-export type MemoryRecords = Omit<BrokerStore, 'kind' | 'reserve' | 'unreserve' | 'block' | 'usage' | 'close'>;
+export type MemoryRecords = Omit<
+  BrokerStore,
+  'kind' | 'reserve' | 'confirm' | 'settle' | 'unreserve' | 'block' | 'usage' | 'close'
+>;
 
 /** How long the latest state of an activation is kept for other readers (real ms). */
 export const SNAPSHOT_TTL_MS = 30 * 60_000;

@@ -34,7 +34,8 @@ export interface MemoryStore extends BrokerStore {
 
 /**
  * The store of a single machine: one sliding-window log per bucket on one event loop (every
- * method runs to completion, so decisions are atomic), plus the grant journal.
+ * method runs to completion, so decisions are atomic), plus the grant journal (reservations,
+ * sends and settles, so a restarted broker counts what was sent and when it was done).
  */
 export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   const clock = options.clock ?? monotonicClock;
@@ -55,8 +56,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     // Map wall time onto this process's monotonic clock through one shared "now".
     const nowMs = clock.now();
     const wallNowMs = wall.now();
-    opened.loaded.grants.forEach(({ bucket, wallMs }, index) => {
-      log(bucket).restore(nowMs - (wallNowMs - wallMs), `journal:${index}`);
+    const toMono = (wallMs: number) => nowMs - (wallNowMs - wallMs);
+    opened.loaded.grants.forEach(({ bucket, wallMs, sentWallMs, doneWallMs }, index) => {
+      const times = { sentMs: toMono(sentWallMs), doneMs: toMono(doneWallMs) };
+      log(bucket).restore(toMono(wallMs), `journal:${index}`, times);
     });
     for (const { bucket, blockedUntilWallMs } of opened.loaded.blocks) {
       log(bucket).block(nowMs, blockedUntilWallMs - wallNowMs);
@@ -69,11 +72,20 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     async reserve({ bucket, priority, maxWaitMs, member }) {
       const reservation = log(bucket).reserve(clock.now(), { priority, maxWaitMs, member });
       if (!reservation.granted) return { granted: false, retryInMs: reservation.retryInMs };
-      journal?.appendGrant(bucket, wall.now() + reservation.waitMs);
+      journal?.appendGrant(bucket, wall.now() + reservation.waitMs, member);
       return { granted: true, waitMs: reservation.waitMs, slotMs: reservation.slotMs };
     },
+    async confirm(bucket, member, maxInFlightMs) {
+      const confirmation = log(bucket).confirm(clock.now(), member, maxInFlightMs);
+      // On disk before the request leaves: a restarted broker must count it.
+      if (confirmation.ok) journal?.appendSent(bucket, member, wall.now(), wall.now() + maxInFlightMs);
+      return confirmation;
+    },
+    async settle(bucket, member) {
+      if (log(bucket).settle(clock.now(), member)) journal?.appendDone(bucket, member, wall.now());
+    },
     async unreserve(bucket, member) {
-      // Not journaled: the journal may over-count a cancelled slot, which is the safe direction.
+      // Not journaled: a reservation never sent is dropped on load anyway.
       log(bucket).cancel(member);
     },
     async block(bucket, ms) {

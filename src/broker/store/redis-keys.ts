@@ -8,8 +8,10 @@ import type { BucketId } from '../../limits/rate-limits.ts';
 export function redisKeys(accountId: string) {
   const tag = `{tn:${accountId}}`;
   return {
-    /** ZSET of reservations (member → slot ms on the Redis clock). */
+    /** ZSET of reservations and requests (member → end ms on the Redis clock; redis-budget-scripts.ts). */
     log: (bucket: BucketId) => `${tag}:log:${bucket}`,
+    /** Hash of their times (member → `slot[:sent:until[:done]]`). */
+    logTimes: (bucket: BucketId) => `${tag}:logt:${bucket}`,
     /** String: blocked until (Redis ms), after a 429. */
     block: (bucket: BucketId) => `${tag}:blk:${bucket}`,
     /** Refreshed by every reservation; missing while a store expects it ⇒ Redis lost its data. */

@@ -6,82 +6,8 @@
  * significant digits, enough for integer ms since 1970 but not for fractions of them.
  */
 
-const PRELUDE = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
--- Extend a key's lifetime to at least ms (PTTL is -1 without a TTL, -2 when missing).
-local function keep_for(key, ms)
-  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, math.ceil(ms)) end
-end
-`;
-
-/**
- * KEYS: log, block, alive, lost. ARGV: member, maxWaitMs, spacingMs, limit, spanMs (window +
- * margin), headroom, expectAlive (1 when this store refreshed `alive` recently), aliveTtlMs.
- * Returns { 1, waitMs, slotMs } or { 0, retryInMs, slotMs }.
- */
-const reserve = `${PRELUDE}
-local now = now_ms()
-local member, max_wait, spacing = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local limit, span, headroom = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local alive_ttl = tonumber(ARGV[8])
--- A store that refreshed 'alive' moments ago finds it gone: Redis restarted and lost every log.
--- The server still counts those lost requests, so every bucket waits one full window.
-if redis.call('EXISTS', KEYS[3]) == 0 and ARGV[7] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('SET', KEYS[4], now, 'PX', alive_ttl)
-end
-redis.call('SET', KEYS[3], '1', 'PX', alive_ttl)
-local eff = limit - headroom
-if eff < 1 then eff = 1 end
-local slot = now
-local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked > slot then slot = blocked end
-local lost = redis.call('GET', KEYS[4])
-if lost and tonumber(lost) + span > slot then slot = tonumber(lost) + span end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
-if redis.call('ZCARD', KEYS[1]) >= eff then
-  local e = redis.call('ZRANGE', KEYS[1], -eff, -eff, 'WITHSCORES')
-  if tonumber(e[2]) + span > slot then slot = tonumber(e[2]) + span end
-end
--- Slots stay append-only: FIFO across machines, and the spacing applies to the newest slot.
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if #last > 0 and tonumber(last[2]) + spacing > slot then slot = tonumber(last[2]) + spacing end
-local wait = slot - now
-if wait > max_wait then return { 0, wait - max_wait, slot } end
-redis.call('ZADD', KEYS[1], slot, member)
-keep_for(KEYS[1], wait + span + 1000)
-return { 1, wait, slot }
-`;
-
-/** KEYS: block. ARGV: ms. Extends a block, never shortens it. */
-const block = `${PRELUDE}
-local now = now_ms()
-local ms = math.ceil(tonumber(ARGV[1]))
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if now + ms > cur then redis.call('SET', KEYS[1], now + ms, 'PX', ms) end
-return 1
-`;
-
-/**
- * KEYS: lost, then log and block of each bucket. ARGV: spanMs of each bucket.
- * Returns { used, blockedForMs } per bucket, flat.
- */
-const usage = `${PRELUDE}
-local now = now_ms()
-local lost = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local out = {}
-for i = 1, #ARGV do
-  local log, blk, span = KEYS[2 * i], KEYS[2 * i + 1], tonumber(ARGV[i])
-  redis.call('ZREMRANGEBYSCORE', log, '-inf', now - span)
-  local until_ms = tonumber(redis.call('GET', blk) or '0')
-  if lost >= 0 and lost + span > until_ms then until_ms = lost + span end
-  out[#out + 1] = redis.call('ZCARD', log)
-  out[#out + 1] = math.max(0, until_ms - now)
-end
-return out
-`;
+import { BUDGET_SCRIPTS } from './redis-budget-scripts.ts';
+import { PRELUDE } from './redis-lua-prelude.ts';
 
 /** KEYS: pending. ARGV: key, ttlMs, cap. A key already held is renewed, not counted twice. */
 const admitPending = `${PRELUDE}
@@ -179,9 +105,7 @@ return 0
 
 /** Every script of the Redis store, by command name (ioredis `defineCommand`). */
 export const REDIS_SCRIPTS = {
-  tnReserve: reserve,
-  tnBlock: block,
-  tnUsage: usage,
+  ...BUDGET_SCRIPTS,
   tnAdmitPending: admitPending,
   tnLiveMembers: liveMembers,
   tnAddExpiring: addExpiring,

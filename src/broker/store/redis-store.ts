@@ -2,6 +2,7 @@ import type { ActivationData } from '../../api/wire-types.ts';
 import { type Clock, monotonicClock } from '../../limits/clock.ts';
 import { type BucketId, RATE_LIMITS } from '../../limits/rate-limits.ts';
 import type { ScaledLimits } from '../../limits/scaled-limits.ts';
+import { CONFIRM_REPOLL_MS } from '../../limits/sliding-window-log.ts';
 import type { BrokerStore, BucketUsage, DeliveryRecord } from './broker-store.ts';
 import { SNAPSHOT_TTL_MS } from './memory-records.ts';
 import type { StoreDecision } from './memory-store.ts';
@@ -51,34 +52,61 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const aliveTtlMs = Math.max(...buckets.map(spanMs));
   let lastAliveRefreshMs = Number.NEGATIVE_INFINITY;
   const { script } = connection;
+  const budgetKeys = (bucket: BucketId) => [
+    keys.log(bucket),
+    keys.logTimes(bucket),
+    keys.block(bucket),
+    keys.alive,
+    keys.lost,
+  ];
+
+  /** Run a script that refreshes `alive` and so notices a data loss; ARGV starts with expectAlive, aliveTtlMs. */
+  const aliveScript = async (
+    name: 'tnReserve' | 'tnConfirm',
+    bucket: BucketId,
+    args: Array<string | number>,
+  ) => {
+    // Our last refresh set `alive` for aliveTtlMs after it was sent; 10 % slack for clock rates.
+    const expectAlive = clock.now() - lastAliveRefreshMs < aliveTtlMs * 0.9;
+    const startedMs = clock.now();
+    const reply = (await script(name, budgetKeys(bucket), [
+      expectAlive ? 1 : 0,
+      aliveTtlMs,
+      ...args,
+    ])) as unknown[];
+    lastAliveRefreshMs = startedMs;
+    return reply.map(Number);
+  };
 
   return {
     kind: 'redis',
     async reserve({ bucket, priority, maxWaitMs, member }) {
       const limit = options.limits[bucket];
-      // Our last refresh set `alive` for aliveTtlMs after it was sent; 10 % slack for clock rates.
-      const expectAlive = clock.now() - lastAliveRefreshMs < aliveTtlMs * 0.9;
-      const startedMs = clock.now();
-      const reply = (await script(
-        'tnReserve',
-        [keys.log(bucket), keys.block(bucket), keys.alive, keys.lost],
-        [
-          member,
-          Math.floor(Math.min(maxWaitMs, FOREVER_MS)),
-          Math.ceil(limit.spacingMs),
-          limit.limit,
-          spanMs(bucket),
-          limit.headroom[priority],
-          expectAlive ? 1 : 0,
-          aliveTtlMs,
-        ],
-      )) as [number, number, number];
-      lastAliveRefreshMs = startedMs;
-      const [granted, ms, slotMs] = reply.map(Number) as [number, number, number];
+      const [granted, ms, slotMs] = (await aliveScript('tnReserve', bucket, [
+        member,
+        Math.floor(Math.min(maxWaitMs, FOREVER_MS)),
+        Math.ceil(limit.spacingMs),
+        limit.limit,
+        spanMs(bucket),
+        limit.headroom[priority],
+      ])) as [number, number, number];
       return granted === 1 ? { granted: true, waitMs: ms, slotMs } : { granted: false, retryInMs: ms };
     },
+    async confirm(bucket, member, maxInFlightMs) {
+      const [ok, retryInMs] = (await aliveScript('tnConfirm', bucket, [
+        member,
+        Math.ceil(Math.min(maxInFlightMs, FOREVER_MS)),
+        options.limits[bucket].limit,
+        spanMs(bucket),
+        CONFIRM_REPOLL_MS,
+      ])) as [number, number];
+      return ok === 1 ? { ok: true } : { ok: false, retryInMs };
+    },
+    async settle(bucket, member) {
+      await script('tnSettle', [keys.log(bucket), keys.logTimes(bucket)], [member]);
+    },
     async unreserve(bucket, member) {
-      await connection.call((r) => r.zrem(keys.log(bucket), member));
+      await script('tnUnreserve', [keys.log(bucket), keys.logTimes(bucket)], [member]);
     },
     async block(bucket, ms) {
       await script('tnBlock', [keys.block(bucket)], [Math.ceil(ms)]);
