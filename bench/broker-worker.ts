@@ -51,6 +51,8 @@ async function cycle(service: string, country: string): Promise<void> {
       deliveredAt,
       codeAt,
       budgetWaitMs: phone.budgetWaitMs,
+      leaseOverheadMs: phone.leaseOverheadMs,
+      codeOverheadMs: phone.codeOverheadMs,
       ok: code === '482913',
     });
   } catch (error) {

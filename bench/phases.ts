@@ -21,6 +21,8 @@ export interface WorkerLine {
   deliveredAt?: number;
   codeAt?: number;
   budgetWaitMs?: number;
+  leaseOverheadMs?: number;
+  codeOverheadMs?: number;
   name?: string;
   message?: string;
 }

@@ -27,14 +27,16 @@ export function renderMarkdown(report: BenchReport): string {
       `${s.leases} / ${s.codes}`,
       `${s.baseline.leases} / ${s.baseline.codes}`,
       `${s.refusedByGuards}`,
+      `${s.brokerOverheadMs.lease.p50} / ${s.brokerOverheadMs.lease.p95}`,
+      `${s.brokerOverheadMs.codeWait.p50} / ${s.brokerOverheadMs.codeWait.p95}`,
     ].join(' | '),
   );
   return [
     `Benchmark (${report.mode}): sandbox at ${report.timeScale}× time, ${report.phaseWindows} lease windows per phase, ` +
       `${report.loopsPerWorker} test loops per worker, ${report.wallSeconds} s wall time, ${report.generatedAt}.`,
     '',
-    '| scenario | lease throughput / limit | baseline | code latency p50 / p95 / max (ms, API time) | baseline | p95 / poll spacing | 429s | baseline 429s | leases / codes | baseline leases / codes | refused by guards |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | lease throughput / limit | baseline | code latency p50 / p95 / max (ms, API time) | baseline | p95 / poll spacing | 429s | baseline 429s | leases / codes | baseline leases / codes | refused by guards | broker overhead per lease p50 / p95 (real ms) | per code wait p50 / p95 (real ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r} |`),
     '',
   ].join('\n');

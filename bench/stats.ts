@@ -12,11 +12,11 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
-export function spread(values: number[]): Spread {
+export function spread(values: number[], digits = 1): Spread {
   return {
-    p50: round(percentile(values, 50)),
-    p95: round(percentile(values, 95)),
-    max: round(values.length ? Math.max(...values) : Number.NaN),
+    p50: round(percentile(values, 50), digits),
+    p95: round(percentile(values, 95), digits),
+    max: round(values.length ? Math.max(...values) : Number.NaN, digits),
   };
 }
 

@@ -18,6 +18,8 @@ export interface ScenarioResult {
   leases: number;
   codes: number;
   budgetWaitMs: Spread;
+  /** Real ms inside the broker excluding budget waits and API requests, per lease and per code wait. */
+  brokerOverheadMs: { lease: Spread; codeWait: Spread };
   baseline: BaselineResult;
 }
 
@@ -67,8 +69,16 @@ export function summarizeBroker(
     refusedByGuards: phase.lines.filter((l) => l.kind === 'refused' && l.name === 'GuardError').length,
     leases: phase.lines.filter((l) => l.leasedAt !== undefined).length,
     codes: latencies.length,
-    budgetWaitMs: spread(phase.lines.map((l) => l.budgetWaitMs).filter((v): v is number => v !== undefined)),
+    budgetWaitMs: spread(numbers(phase.lines.map((l) => l.budgetWaitMs))),
+    brokerOverheadMs: {
+      lease: spread(numbers(phase.lines.map((l) => l.leaseOverheadMs)), 2),
+      codeWait: spread(numbers(phase.lines.map((l) => l.codeOverheadMs)), 2),
+    },
   };
+}
+
+function numbers(values: Array<number | undefined>): number[] {
+  return values.filter((v): v is number => v !== undefined);
 }
 
 export function summarizeBaseline(params: BenchParams, phase: PhaseResult): BaselineResult {

@@ -101,6 +101,8 @@ export interface LeaseResult {
   budgetWaitMs: number;
   /** Countries tried before this one, with why each was skipped. */
   skipped: Array<{ country: string; reason: string }>;
+  /** Real ms the broker spent on its own work for this lease (not budget, not API requests). */
+  brokerOverheadMs?: number;
 }
 
 /** Result of `wait`. */
@@ -110,6 +112,11 @@ export interface WaitResult {
   status: string;
   /** Last error the poller met for this activation or the API in general, if any (for "provider down" diagnosis). */
   lastPollError: string | undefined;
+  /**
+   * With an SMS: real ms from the poller having the API's answer that showed it (or from this
+   * request, if it came later) until this answer was handed to the socket.
+   */
+  brokerOverheadMs?: number;
 }
 
 /** Result of `release`. */

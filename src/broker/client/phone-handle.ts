@@ -45,7 +45,9 @@ export class PhoneHandle implements Phone {
   readonly price: number;
   readonly expiresAt: Date;
   readonly budgetWaitMs: number;
+  readonly leaseOverheadMs: number | undefined;
   readonly skippedCountries: readonly SkippedCountry[];
+  #codeOverheadMs: number | undefined;
   #channel: PhoneChannel;
   #record: ActivationRecord;
   /** SMS with a sequence above this one are new (raised by `retry`). */
@@ -65,9 +67,14 @@ export class PhoneHandle implements Phone {
     this.price = r.price;
     this.expiresAt = new Date(r.expiresAt);
     this.budgetWaitMs = lease.budgetWaitMs;
+    this.leaseOverheadMs = lease.brokerOverheadMs;
     this.skippedCountries = Object.freeze(lease.skipped.map((s) => ({ ...s })));
     this.#record = { ...r };
     this.#channel = channel;
+  }
+
+  get codeOverheadMs(): number | undefined {
+    return this.#codeOverheadMs;
   }
 
   get lastStatus(): string {
@@ -206,6 +213,7 @@ export class PhoneHandle implements Phone {
     const sms = result.sms;
     if (!sms || sms.sequence <= this.#afterSequence) return undefined;
     this.#latest = sms;
+    this.#codeOverheadMs = result.brokerOverheadMs;
     this.#record.smsAt ??= sms.receivedAt;
     return sms;
   }

@@ -55,6 +55,10 @@ export interface Phone {
   readonly budgetWaitMs: number;
   /** Countries tried before {@link country}, with why each was skipped. */
   readonly skippedCountries: readonly SkippedCountry[];
+  /** Real ms the broker spent on its own work for the lease (not budget, not API); for the benchmark. */
+  readonly leaseOverheadMs: number | undefined;
+  /** Real ms the broker spent between seeing the last SMS and handing it over; for the benchmark. */
+  readonly codeOverheadMs: number | undefined;
   /** Last API status seen for the activation (e.g. `smsRequested`, `smsReceived`). */
   readonly lastStatus: string;
   /** When the SMS whose code was last returned by {@link code} arrived; undefined before. */

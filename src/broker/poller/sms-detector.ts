@@ -19,6 +19,8 @@ export interface SmsState {
   staleMessage: string | undefined;
   /** Whether a snapshot in a waiting status was seen since the last retry. */
   sawWaitingSinceRetry: boolean;
+  /** performance.now() when the snapshot showing the last SMS was applied (broker overhead). */
+  detectedAtMs?: number;
 }
 
 /** State of a freshly leased activation. */
@@ -70,5 +72,6 @@ export function applySmsSnapshot(
   state.sequence += 1;
   state.expectingSms = false;
   state.lastSms = { text, apiCode, receivedAt, sequence: state.sequence };
+  state.detectedAtMs = performance.now();
   return state.lastSms;
 }

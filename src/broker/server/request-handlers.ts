@@ -33,13 +33,17 @@ export const HANDLERS: { readonly [O in Op]: Handler<O> } = {
     return { pid: process.pid, protocol: PROTOCOL_VERSION, account: ctx.account };
   },
   heartbeat: async () => ({}),
-  lease: (ctx, connection, r) =>
-    lease(ctx, connection, {
-      service: r.service,
-      countries: r.countries,
-      maxPrice: r.maxPrice,
-      owner: r.owner,
-    }),
+  lease: async (ctx, connection, r) => {
+    const measured = await ctx.budget.measure(() =>
+      lease(ctx, connection, {
+        service: r.service,
+        countries: r.countries,
+        maxPrice: r.maxPrice,
+        owner: r.owner,
+      }),
+    );
+    return { ...measured.value, brokerOverheadMs: measured.overheadMs };
+  },
   wait: waitForSms,
   retry: (ctx, _connection, request) => retryActivation(ctx, tracked(ctx, request.activationId)),
   release: async (ctx, _connection, request) => ({
@@ -67,19 +71,28 @@ async function waitForSms(
   request: Extract<BrokerRequest, { op: 'wait' }>,
 ): Promise<WaitResult> {
   const t = tracked(ctx, request.activationId);
+  const receivedAtMs = performance.now();
   const after = Number.isInteger(request.afterSequence) ? request.afterSequence : 0;
   const current = ctx.tracker.waitResult(t, after);
   // Answer at once when there is news, or when nothing can come any more.
-  if (current.sms || t.record.outcome !== 'waiting' || isFinalStatus(t.record.status)) return current;
+  if (current.sms) return withOverhead(current, t, receivedAtMs);
+  if (t.record.outcome !== 'waiting' || isFinalStatus(t.record.status)) return current;
   const holdMs = Math.min(Math.max(Number(request.holdMs) || 0, 0), MAX_WAIT_HOLD_MS);
   if (t.sms.expectingSms && t.waitStartedAtMs === undefined) {
     t.waitStartedAtMs = ctx.now();
     ctx.poller.wake();
   }
-  return ctx.tracker.waits.hold(
+  const result = await ctx.tracker.waits.hold(
     { activationId: t.record.id, connectionId: connection.id, afterSequence: after, holdMs },
     () => ctx.tracker.waitResult(t, after),
   );
+  return result.sms ? withOverhead(result, t, receivedAtMs) : result;
+}
+
+/** The broker's own time on the way from the poll answer that showed the SMS to this reply. */
+function withOverhead(result: WaitResult, t: TrackedActivation, requestAtMs: number): WaitResult {
+  const since = Math.max(t.sms.detectedAtMs ?? requestAtMs, requestAtMs);
+  return { ...result, brokerOverheadMs: Math.round((performance.now() - since) * 1000) / 1000 };
 }
 
 function tracked(ctx: BrokerContext, activationId: number): TrackedActivation {
