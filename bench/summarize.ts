@@ -15,6 +15,8 @@ export interface ScenarioResult {
   codeLatencyPollSpacingRatio: number;
   rateLimited: number;
   refusedByGuards: number;
+  /** Leases refused, by error name and guard/first words of the message (what the workers saw). */
+  refusals: Record<string, number>;
   leases: number;
   codes: number;
   budgetWaitMs: Spread;
@@ -67,6 +69,7 @@ export function summarizeBroker(
     codeLatencyPollSpacingRatio: round(latency.p95 / POLL_SPACING_API_MS, 2),
     rateLimited: phase.rateLimited,
     refusedByGuards: phase.lines.filter((l) => l.kind === 'refused' && l.name === 'GuardError').length,
+    refusals: countRefusals(phase.lines),
     leases: phase.lines.filter((l) => l.leasedAt !== undefined).length,
     codes: latencies.length,
     budgetWaitMs: spread(numbers(phase.lines.map((l) => l.budgetWaitMs))),
@@ -75,6 +78,16 @@ export function summarizeBroker(
       codeWait: spread(numbers(phase.lines.map((l) => l.codeOverheadMs)), 2),
     },
   };
+}
+
+function countRefusals(lines: WorkerLine[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const l of lines) {
+    if (l.kind !== 'refused' && l.kind !== 'error') continue;
+    const key = `${l.kind} ${l.name}: ${(l.message ?? '').split(/[.:]/)[0]?.slice(0, 80)}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }
 
 function numbers(values: Array<number | undefined>): number[] {

@@ -6,9 +6,36 @@
 
 const REDACTED = '[redacted]';
 
-/** `text` with every occurrence of `secret` replaced by `[redacted]`. */
-export function redactSecret(text: string, secret: string): string {
-  return secret === '' ? text : text.split(secret).join(REDACTED);
+/**
+ * Shorter "secrets" are not redacted: the sandbox's public key `sandbox` would shred the word
+ * wherever it appears ("start the [redacted] with …"), and real API keys are far longer.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * `KEY=value` / `"KEY": "value"` assignments of secret variables, whatever the value — as long
+ * as it is long enough to be one (the help text's `TEMPNUMBER_API_KEY=sandbox` stays readable).
+ */
+const SECRET_ASSIGNMENT = /((?:TEMPNUMBER_API_KEY|TEMPNUMBER_REDIS_URL)["']?\s*[:=]\s*["']?)[^\s"',]{8,}/g;
+
+/**
+ * `text` with every occurrence of `secret` replaced by `[redacted]` — the one redaction rule of
+ * the package: secrets of at least {@link MIN_SECRET_LENGTH} characters.
+ */
+export function redactSecret(text: string, secret: string | undefined): string {
+  return secret === undefined || secret.length < MIN_SECRET_LENGTH ? text : text.split(secret).join(REDACTED);
+}
+
+/**
+ * `text` without any of `secrets` (longest first, so one containing another goes whole) and
+ * without the value of any `TEMPNUMBER_API_KEY=…` assignment: what every writer of logs and
+ * command output runs its text through.
+ */
+export function redactSecrets(text: string, secrets: Iterable<string | undefined>): string {
+  let out = text;
+  const sorted = [...secrets].filter((s): s is string => s !== undefined).sort((a, b) => b.length - a.length);
+  for (const secret of sorted) out = redactSecret(out, secret);
+  return out.replace(SECRET_ASSIGNMENT, `$1${REDACTED}`);
 }
 
 /**

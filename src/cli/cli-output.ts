@@ -3,7 +3,7 @@
  * Redis password) from the text before it reaches the terminal — a server that echoes the key
  * in an error message must not leak it into a CI log (DESIGN §8).
  */
-import { redactSecret } from '../api/redact.ts';
+import { MIN_SECRET_LENGTH, redactSecrets } from '../api/redact.ts';
 
 /** The printer a command receives. */
 export interface CliOutput {
@@ -21,12 +21,7 @@ export interface CliOutput {
 /** Create the writer; `jsonMode` silences {@link CliOutput.line}. */
 export function createCliOutput(jsonMode: boolean): CliOutput {
   const secrets = new Set<string>();
-  const clean = (text: string) => {
-    let out = text;
-    // Longest first, so a secret that contains another is removed whole.
-    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = redactSecret(out, secret);
-    return out;
-  };
+  const clean = (text: string) => redactSecrets(text, secrets);
   return {
     jsonMode,
     line(text = '') {
@@ -39,8 +34,8 @@ export function createCliOutput(jsonMode: boolean): CliOutput {
       console.error(clean(text));
     },
     addSecret(secret) {
-      // Very short "secrets" (the sandbox's public `sandbox` key) would shred ordinary words; real keys are long.
-      if (secret && secret.length >= 8) secrets.add(secret);
+      // The shared rule (api/redact.ts): short "secrets" like the sandbox's `sandbox` are left alone.
+      if (secret && secret.length >= MIN_SECRET_LENGTH) secrets.add(secret);
     },
   };
 }

@@ -198,7 +198,7 @@ test('when no broker answers in time the error is bounded and quotes the log, wi
   );
   expect(message).toContain(`Last lines of ${machine.paths.log}`);
   expect(message).toContain('last words');
-  expect(message).toContain('TEMPNUMBER_API_KEY=***');
+  expect(message).toContain('TEMPNUMBER_API_KEY=[redacted]');
   expect(message).not.toContain(apiKey);
   await rm(machine.paths.brokerLock);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LeaseResult } from '../../src/broker/protocol.ts';
 import { expect, TIME_SCALE, test } from '../helpers/broker-server-test.ts';
+import { connectBrokerSocket } from '../helpers/broker-socket.ts';
 
 test("a lease is in the ledger (fsync'd) before its answer reaches the client", async ({
   connect,
@@ -87,7 +88,10 @@ test('a country over the max price is skipped (expectedPrice sent), the next one
   });
   expect(result.record).toMatchObject({ country: 'us', price: 0.45 });
   expect(result.skipped).toEqual([
-    { country: 'de', reason: expect.stringMatching(/price 0\.85 is above the max price 0\.5/) },
+    {
+      country: 'de',
+      reason: expect.stringMatching(/price is now \$0\.85, above the max price \$0\.5 \(phoneMaxPrice\)/),
+    },
   ]);
 });
 
@@ -102,15 +106,22 @@ test('when no country works the lease fails naming the service, every country an
   const wire = (error as { wire: Record<string, unknown> }).wire;
   expect(wire.name).toBe('PriceChangedError');
   expect(wire.message).toMatch(/No facebook number could be leased in de, nl/);
-  expect(wire.message).toMatch(/de: price 0\.85.*nl: price 0\.9/);
+  expect(wire.message).toMatch(/de: the price is now \$0\.85.*nl: the price is now \$0\.9/);
   expect(wire.skipped).toHaveLength(2);
 });
 
 test('after lowSuccessRate the pair is blocked in the store: the next lease skips it without calling the API', async ({
-  connect,
+  world,
+  spawnBroker,
   sandbox,
 }) => {
-  const socket = await connect();
+  // The broker's own guards would stop this long before the API does (docs/guards.md).
+  world.env.TEMPNUMBER_DELIVERY_GUARD = 'off';
+  world.env.TEMPNUMBER_BREAKER_THRESHOLD = '0';
+  const broker = spawnBroker();
+  await broker.ready;
+  const socket = await connectBrokerSocket(world.paths.socket);
+  await socket.hello();
   // The sandbox refuses the 6th activation of a pair when none of the first 5 got an SMS.
   for (let i = 0; i < 5; i++) {
     const { record } = await socket.request<LeaseResult>({
@@ -135,4 +146,5 @@ test('after lowSuccessRate the pair is blocked in the store: the next lease skip
   });
   expect(seventh.skipped[0]?.reason).toMatch(/blocked/);
   expect(sandbox.state().requestsByBucket['POST /activations']).toBe(posts + 1);
+  socket.close();
 });

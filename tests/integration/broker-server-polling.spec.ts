@@ -11,6 +11,8 @@ test('with one activation waiting the broker polls it per id and never lists the
     service: 'facebook',
     countries: ['us'],
   });
+  // One read at start-up (the delivery records learn the last 24 h), done before any lease.
+  const historyAtStart = sandbox.state().requestsByBucket['GET /activations'];
   const waiting = socket.request<WaitResult>({
     op: 'wait',
     activationId: record.id,
@@ -20,7 +22,7 @@ test('with one activation waiting the broker polls it per id and never lists the
   await expect.poll(() => sandbox.state().requestsByBucket['GET /activations/:id']).toBeGreaterThan(3);
   await sandbox.deliverSms(record.number, 'code 123456');
   expect((await waiting).sms?.apiCode).toBe('123456');
-  expect(sandbox.state().requestsByBucket['GET /activations']).toBe(0);
+  expect(sandbox.state().requestsByBucket['GET /activations']).toBe(historyAtStart);
 });
 
 test('15 workers waiting at once are served by the history endpoint, every code arrives, and nothing is rate limited', async ({
@@ -28,11 +30,12 @@ test('15 workers waiting at once are served by the history endpoint, every code 
   sandbox,
 }) => {
   const workers = await Promise.all(Array.from({ length: 15 }, (_, i) => connect(`worker ${i}`)));
-  // At most 5 per service+country: the API refuses a 6th while none of a pair's 5 got an SMS yet.
-  const services = ['facebook', 'instagram', 'twitter'];
+  // At most 4 per service+country: the delivery-rate guard holds a 5th while none of a pair's 4
+  // got an SMS yet (docs/guards.md), and these SMS only come once all 15 are leased.
+  const services = ['facebook', 'instagram', 'twitter', 'whatsapp', 'telegram'];
   const leases = await Promise.all(
     workers.map((w, i) =>
-      w.request<LeaseResult>({ op: 'lease', service: services[i % 3]!, countries: ['us'] }),
+      w.request<LeaseResult>({ op: 'lease', service: services[i % 5]!, countries: ['us'] }),
     ),
   );
   const waits = leases.map(({ record }, i) =>

@@ -1,23 +1,13 @@
 import { expect, test } from '@playwright/test';
 import { checkLease } from '../../src/broker/guards/check-lease.ts';
 import type { LeaseAttempt } from '../../src/broker/guards/lease-guard.ts';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
-import { createManualClock } from '../../src/limits/clock.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { guardWorld } from '../helpers/guard-attempt.ts';
 
 const setup = () => {
-  const clock = createManualClock(0);
-  const store = createMemoryStore({ limits: scaledLimits(), clock });
-  const attempt = (key: string, pendingCap = 2): LeaseAttempt => ({
-    service: 'facebook',
-    country: 'us',
-    pair: 'facebook/us',
-    store,
-    pendingCap,
-    pendingKey: key,
-    pendingTtlMs: 1_200_000,
-  });
-  return { clock, store, attempt };
+  const world = guardWorld();
+  const attempt = (key: string, pendingCap = 2): LeaseAttempt =>
+    world.attempt({ pendingCap, pendingKey: key, attemptId: key });
+  return { clock: world.clock, store: world.store, attempt };
 };
 
 test('a lease passes when the pair is not blocked and a pending slot is free, and takes the slot', async () => {

@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redactSecrets } from '../../api/redact.ts';
+import { GUARD_ENV_NAMES } from '../../config/guard-settings.ts';
 import { readSetting, type Settings } from '../../config/settings.ts';
 import type { RuntimePaths } from '../runtime-paths.ts';
 
@@ -29,7 +31,8 @@ export function cliMainPath(): string {
  */
 export async function spawnBroker(settings: Settings, paths: RuntimePaths): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {};
-  for (const name of PASSED_THROUGH) {
+  // The guard settings are the client's to choose (docs/guards.md), like the account is.
+  for (const name of [...PASSED_THROUGH, ...GUARD_ENV_NAMES]) {
     const value = readSetting(name, { dotenvDir: false });
     if (value !== undefined) env[name] = value;
   }
@@ -76,9 +79,7 @@ export async function readLogTail(
   return redactKey(tail, apiKey);
 }
 
-/** Replace the API key, and any `TEMPNUMBER_API_KEY=…` assignment, with `***`. */
+/** The API key, and any `TEMPNUMBER_API_KEY=…` assignment, redacted (the shared rule of api/redact.ts). */
 export function redactKey(text: string, apiKey: string): string {
-  let out = apiKey.length > 0 ? text.split(apiKey).join('***') : text;
-  out = out.replace(/(TEMPNUMBER_API_KEY["']?\s*[:=]\s*["']?)[^\s"',]+/g, '$1***');
-  return out;
+  return redactSecrets(text, [apiKey]);
 }

@@ -1,6 +1,7 @@
 /** Everything a request handler of the broker may use; built once by runBroker. */
 import type { TempNumberClient } from '../../api/client.ts';
 import type { Settings } from '../../config/settings.ts';
+import type { GuardRuntime } from '../guards/guard-runtime.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { CentralPoller } from '../poller/central-poller.ts';
 import type { PollTiming } from '../poller/poll-timing.ts';
@@ -12,7 +13,12 @@ import type { MeasuredBudget } from './measured-budget.ts';
 /** The API calls the broker makes. */
 export type BrokerApi = Pick<
   TempNumberClient,
-  'getActivation' | 'getActivationsHistory' | 'newActivation' | 'updateActivation'
+  | 'getActivation'
+  | 'getActivationsHistory'
+  | 'newActivation'
+  | 'updateActivation'
+  | 'getUserBalance'
+  | 'getSingleService'
 >;
 
 export interface BrokerContext {
@@ -29,6 +35,8 @@ export interface BrokerContext {
   readonly timing: PollTiming;
   readonly timeScale: number;
   readonly pendingCap: number;
+  /** Settings and shared state of the lease guards. */
+  readonly guards: GuardRuntime;
   /** Unique per broker process (poll leadership, pending keys). */
   readonly brokerId: string;
   readonly startedAt: string;
@@ -48,6 +56,8 @@ export interface ClientConnection {
   pid: number | undefined;
   /** Wall ms of the last request (any request counts as a heartbeat). */
   lastSeenMs: number;
+  /** Aborts when the connection closes: a lease held for it gives up. */
+  closedSignal?: AbortSignal;
 }
 
 /** The pending-cap key of a leased activation (the same for every broker of the account). */

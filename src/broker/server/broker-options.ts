@@ -1,4 +1,5 @@
 /** Options of {@link runBroker} and their defaults. */
+import type { GuardSettings } from '../../config/guard-settings.ts';
 import type { Settings } from '../../config/settings.ts';
 import { LONGEST_WINDOW_MS } from '../../limits/rate-limits.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../protocol.ts';
@@ -26,6 +27,8 @@ export interface RunBrokerOptions {
    * @default 3 × HEARTBEAT_INTERVAL_MS
    */
   adoptGraceMs?: number;
+  /** Delivery-rate guard, circuit breaker, balance guard. @default resolveGuardSettings() (TEMPNUMBER_* env) */
+  guards?: GuardSettings;
   /** Where the broker's log lines go (the CLI prints them on stderr). @default nowhere */
   log?: (line: string) => void;
 }

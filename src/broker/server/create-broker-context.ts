@@ -6,9 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createTempNumberClient } from '../../api/client.ts';
+import { resolveGuardSettings } from '../../config/guard-settings.ts';
 import { scaledMaxWaitMs } from '../../limits/max-wait.ts';
 import { createStoreBudget } from '../../limits/request-budget.ts';
 import { scaledLimits } from '../../limits/scaled-limits.ts';
+import { createGuardRuntime } from '../guards/guard-runtime.ts';
 import { openLedger } from '../ledger/ledger.ts';
 import { createCentralPoller } from '../poller/central-poller.ts';
 import { pollTiming } from '../poller/poll-timing.ts';
@@ -72,6 +74,15 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     onPollError: (id, error) =>
       tracker.recordPollError(id, error instanceof Error ? error.message : String(error)),
   });
+  const log = options.log ?? (() => {});
+  const guards = createGuardRuntime({
+    settings: options.guards ?? resolveGuardSettings(),
+    api,
+    store,
+    timeScale: settings.timeScale,
+    now,
+    log,
+  });
   ref.ctx = {
     settings,
     account,
@@ -85,11 +96,14 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     timing,
     timeScale: settings.timeScale,
     pendingCap: options.pendingCap ?? DEFAULT_PENDING_CAP,
+    guards,
     brokerId,
     startedAt: new Date(now()).toISOString(),
     now,
-    log: options.log ?? (() => {}),
+    log,
     clientCount: init.clientCount,
   };
+  // The start-up history read of the delivery records; leases wait for it (bounded).
+  guards.start();
   return ref.ctx;
 }

@@ -1,9 +1,13 @@
 /**
- * What a failed `POST /activations` means for the country fallback, as data: which API error
- * families skip to the next country (and why, in the words the test report shows), and which
- * fail the whole lease. Anything not listed fails the lease.
+ * What a failed `POST /activations` means, as data:
+ * - {@link SKIP_ON_FAMILY}: API refusals that another country may not have: skip to the next
+ *   country (with the reason the test report shows). Anything not listed fails the lease.
+ * - {@link postFailureKind}: whether the request may have leased a number anyway (no usable
+ *   answer: look in the history before anything else), was refused without spending money in a
+ *   way worth another try, or is final.
  */
 import type { ApiError } from '../../api/errors/api-error.ts';
+import { isTempNumberError } from '../../api/errors/tempnumber-error.ts';
 
 export interface SkipRule {
   /** The reason shown in `LeaseResult.skipped` and in the final error. */
@@ -17,7 +21,8 @@ export const SKIP_ON_FAMILY: Partial<Record<ApiError['family'], SkipRule>> = {
   serviceUnavailable: { reason: (e) => `no numbers right now (${e.errorName})` },
   priceChanged: {
     reason: (e, maxPrice) =>
-      `price ${e.newPrice ?? 'unknown'} is above the max price ${maxPrice ?? 'expected'} (${e.errorName})`,
+      `the price is now $${e.newPrice ?? 'unknown'}, above the max price $${maxPrice ?? 'expected'} ` +
+      `(phoneMaxPrice); nothing was bought (${e.errorName})`,
   },
   lowSuccessRate: {
     reason: (e) =>
@@ -30,4 +35,28 @@ export const SKIP_ON_FAMILY: Partial<Record<ApiError['family'], SkipRule>> = {
 export function skipRuleFor(error: unknown): SkipRule | undefined {
   if (!(error instanceof Error) || !('family' in error)) return undefined;
   return SKIP_ON_FAMILY[(error as ApiError).family];
+}
+
+/**
+ * - `uncertain`: no usable answer — the lease may have happened (reconcile through history);
+ * - `transient`: refused, nothing bought, and another try may work (after the budget allows);
+ * - `final`: refused for a reason another try will not change (or one the skip rules handle).
+ */
+export type PostFailureKind = 'uncertain' | 'transient' | 'final';
+
+/** Families of API refusals worth another POST (nothing was bought). */
+const TRANSIENT_FAMILIES: ReadonlySet<string> = new Set(['serviceUnavailable', 'rateLimited']);
+
+/** Classify a failed `POST /activations`. */
+export function postFailureKind(error: unknown): PostFailureKind {
+  if (isTempNumberError(error, 'NetworkError')) return 'uncertain';
+  const status = (error as { status?: unknown }).status;
+  if (isTempNumberError(error, 'UnexpectedResponseError') && typeof status === 'number') {
+    // A garbled 2xx, or a gateway's 5xx page: the API may have acted before the answer broke.
+    return status < 300 || status >= 500 ? 'uncertain' : 'final';
+  }
+  const family = (error as { family?: unknown }).family;
+  if (typeof family !== 'string') return 'final';
+  if (family === 'unknown' && typeof status === 'number' && status >= 500) return 'uncertain';
+  return TRANSIENT_FAMILIES.has(family) ? 'transient' : 'final';
 }

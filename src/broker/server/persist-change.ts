@@ -20,7 +20,10 @@ export function persistChange(ctx: BrokerContext, t: TrackedActivation, reason: 
   }
   void bestEffort(ctx, t, async () => {
     const smsArrived = reason === 'sms' || (reason === 'refund' && record.refunded === false);
-    if (smsArrived) await ctx.store.recordOutcome(t.pair, record.id, 'sms');
+    if (smsArrived) {
+      await ctx.store.recordOutcome(t.pair, record.id, 'sms');
+      ctx.guards.activity.notify(t.pair);
+    }
     if (!isWaitingStatus(record.status)) await ctx.store.releasePending(pendingKeyOf(record.id));
   });
 }

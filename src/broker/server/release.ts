@@ -40,6 +40,8 @@ export async function releaseActivation(
   if (cause !== 'owner') ctx.log(`released activation ${t.record.id} as ${t.record.outcome} (${cause})`);
   await bestEffort(ctx, t, async () => {
     await ctx.store.recordOutcome(t.pair, t.record.id, sms ? 'sms' : 'noSms');
+    // A lease held by the delivery-rate guard decides again now.
+    ctx.guards.activity.notify(t.pair);
     await ctx.store.removeWaiting(t.record.id);
     if (!isWaitingStatus(t.record.status)) await ctx.store.releasePending(pendingKeyOf(t.record.id));
   });

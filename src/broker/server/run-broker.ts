@@ -14,6 +14,7 @@ import { reconcileLedger } from './reconcile.ts';
 import { releaseOwnedBy } from './release.ts';
 import { handleRequest } from './request-handlers.ts';
 import { listenSocket, type SocketServer } from './socket-server.ts';
+import { reconcileUnknownLeases } from './unknown-leases.ts';
 import { brokerError } from './wire-error.ts';
 
 /** A broker that listens. */
@@ -77,6 +78,8 @@ async function start(
     clientCount: () => server?.connectionCount() ?? 0,
   });
   reconcileLedger(ctx, options.adoptGraceMs ?? DEFAULT_CLIENT_TIMEOUT_MS);
+  // Leases a previous broker could not confirm or rule out; low priority, in the background.
+  void reconcileUnknownLeases(ctx);
   server = await listenSocket({
     path: paths.socket,
     now: ctx.now,

@@ -36,11 +36,13 @@ export async function listenSocket(options: SocketServerOptions): Promise<Socket
   let closing = false;
   const server: Server = createServer((socket) => {
     if (closing) return void socket.destroy();
+    const closed = new AbortController();
     const connection: ClientConnection = {
       id: nextId,
       owner: `connection ${nextId}`,
       pid: undefined,
       lastSeenMs: options.now(),
+      closedSignal: closed.signal,
     };
     nextId += 1;
     sockets.set(socket, connection);
@@ -48,6 +50,7 @@ export async function listenSocket(options: SocketServerOptions): Promise<Socket
     socket.on('close', () => {
       const cause = (socket as Socket & { dropCause?: 'heartbeatLost' }).dropCause ?? 'connectionClosed';
       sockets.delete(socket);
+      closed.abort();
       if (!closing) options.onDisconnect(connection, cause);
     });
   });
