@@ -81,7 +81,10 @@ export function createTempNumberClient(options: TempNumberClientOptions): TempNu
     options: resolved,
     budget:
       options.budget ??
-      createLocalBudget({ timeScale: resolved.timeScale, maxInFlightMs: Math.max(30_000, resolved.timeoutMs) }),
+      createLocalBudget({
+        timeScale: resolved.timeScale,
+        maxInFlightMs: Math.max(30_000, resolved.timeoutMs),
+      }),
     http: ky.create({
       retry: 0,
       timeout: false,
