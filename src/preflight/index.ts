@@ -1,17 +1,7 @@
 /**
- * The preflight: the checks `doctor` prints and the globalSetup helper enforces. Every export
- * is named here.
+ * The preflight: the checks `doctor` prints and the globalSetup helper enforces. Re-exported
+ * from the package's main entry for users who run it from their own globalSetup.
  */
-export { assessBalance, DEFAULT_ESTIMATE } from './balance-estimate.ts';
-export type {
-  BalanceEstimate,
-  CheckId,
-  CheckLevel,
-  CheckOutcome,
-  CheckResult,
-  PreflightCheck,
-  PreflightContext,
-} from './check-types.ts';
-export { PREFLIGHT_CHECKS } from './preflight-checks.ts';
+export type { CheckId, CheckLevel, CheckResult } from './check-types.ts';
 export { PreflightError } from './preflight-error.ts';
 export { type PreflightOptions, type PreflightReport, runPreflight } from './run-preflight.ts';

@@ -35,5 +35,3 @@ export function redisKeys(accountId: string) {
   } as const;
 }
 
-/** The key names of one account. */
-export type RedisKeys = ReturnType<typeof redisKeys>;
