@@ -1,17 +1,28 @@
 /**
  * The broker's ONE SMS poll loop (DESIGN §4): every activation a test waits on is watched here,
  * never by the workers. Two lanes run side by side because they spend different buckets:
- * - the history lane (`GET /activations`, one call covers every waiting activation) runs while
- *   more than a few wait, so code latency does not grow with the number of workers;
- * - the per-id lane (`GET /activations/:id`) serves the few-waiting case, activations missing
- *   from the history page, the burst right after a wait starts, and the cheap refund watch.
+ * - the per-id lane (`GET /activations/:id`) looks at every wait as soon as it starts (the
+ *   "first poll"), then re-polls with whatever budget the next window's first polls will not
+ *   need, and runs the cheap refund watch (rules: poll-plan.ts);
+ * - the history lane (`GET /activations`, one call covers every waiting activation) runs at the
+ *   budget's even spacing while more than a few wait, or any wait and per-id has nothing to
+ *   spare — at saturation it carries detection, so code latency does not grow with the workers.
  * In Redis mode only the poll leader runs the SMS lanes and publishes snapshots; the other
  * brokers register what they wait on and read the leader's snapshots (see waiting-sync.ts).
  */
 import type { ActivationData } from '../../api/wire-types.ts';
 import type { BrokerStore } from '../store/broker-store.ts';
+import { createPerIdCallLog } from './per-id-calls.ts';
 import type { PollApi } from './poll-api.ts';
-import { historyLimit, nextPerIdPoll, type PollBookEntry, useHistory } from './poll-plan.ts';
+import {
+  historyLimit,
+  needsFirstPoll,
+  nextPerIdPoll,
+  type PerIdChoice,
+  type PollBookEntry,
+  perIdSpare,
+  useHistory,
+} from './poll-plan.ts';
 import type { PollTiming } from './poll-timing.ts';
 import { createWaitingSync } from './waiting-sync.ts';
 import { createWakeableSleep } from './wakeable-sleep.ts';
@@ -52,11 +63,16 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
   const { api, timing } = options;
   const now = options.now ?? Date.now;
   const sleeper = createWakeableSleep();
+  // Answers of the lane's own calls wake only the lane, not the history and sync loops.
+  const laneSleeper = createWakeableSleep();
   const abort = new AbortController();
   const book = new Map<number, PollBookEntry>();
-  const perIdCalls: number[] = [];
+  const calls = createPerIdCallLog(timing);
+  const inFlight = new Map<number, Promise<void>>();
   const sync = createWaitingSync({ ...options, now, sleeper });
   let loops: Promise<void>[] = [];
+  let nextRepollAtMs = Number.NEGATIVE_INFINITY;
+  let lastHistoryAtMs = Number.NEGATIVE_INFINITY;
 
   const entry = (id: number): PollBookEntry => {
     let e = book.get(id);
@@ -83,60 +99,94 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
 
   const smsTargets = () => (sync.leader ? sync.leaderTargets() : []);
 
+  /** The per-id budget share: re-polls in the window, first polls expected, and whether any is spare. */
+  const perIdShare = (sms: WatchTarget[], nowMs: number) => {
+    const due = sms.filter((t) => needsFirstPoll(t, book.get(t.id))).length;
+    const recent = calls.recentRepolls(nowMs);
+    const expected = calls.recentFirstPolls(nowMs) + due;
+    return { recent, expected, scarce: !perIdSpare(recent, expected, 'normal', timing) };
+  };
+
   async function historyLane(): Promise<void> {
     while (!sleeper.stopped) {
       const targets = smsTargets();
-      if (!useHistory(targets.length, timing)) {
+      const t = now();
+      if (!useHistory(targets.length, timing, perIdShare(targets, t).scarce)) {
         await sleeper.sleep(timing.historySpacingMs);
         continue;
       }
-      const sentAtMs = now();
+      // Evenly spaced, as the budget grants them: an early call would only queue in the budget.
+      const dueAtMs = lastHistoryAtMs + timing.historySpacingMs;
+      if (t < dueAtMs) {
+        await sleeper.sleep(dueAtMs - t);
+        continue;
+      }
+      lastHistoryAtMs = t;
       try {
         const page = await api.getActivationsHistory(
           { page: 1, limit: historyLimit(targets.length) },
           { priority: 'normal', signal: abort.signal },
         );
-        const watched = new Set(targets.map((t) => t.id));
+        // Waits that started while the call was out count too: the page shows them.
+        const watched = new Set([...targets, ...smsTargets()].map((x) => x.id));
         const ours = page.activations.filter((a) => watched.has(a.id));
-        for (const a of ours) entry(a.id).lastSeenInHistoryAtMs = sentAtMs;
-        await publish(ours, sentAtMs);
+        for (const a of ours) entry(a.id).lastSeenInHistoryAtMs = t;
+        await publish(ours, t);
       } catch (error) {
         if (sleeper.stopped) return;
         options.onPollError(undefined, error);
       }
-      await sleeper.sleep(timing.historySpacingMs);
     }
+  }
+
+  function launch(choice: PerIdChoice, t: number): void {
+    entry(choice.id).lastPolledAtMs = t;
+    const call = calls.start(t, choice.first === true);
+    const done = api
+      .getActivation(choice.id, { priority: choice.priority, signal: abort.signal })
+      .then((data) => publish([data], t))
+      .catch((error: unknown) => {
+        if (!sleeper.stopped) options.onPollError(choice.id, error);
+      })
+      .finally(() => {
+        call.doneAtMs = now();
+        inFlight.delete(choice.id);
+        laneSleeper.wake();
+      });
+    inFlight.set(choice.id, done);
   }
 
   async function perIdLane(): Promise<void> {
     while (!sleeper.stopped) {
       const t = now();
-      while (perIdCalls.length > 0 && perIdCalls[0]! <= t - timing.perIdWindowMs) perIdCalls.shift();
       const sms = smsTargets();
       const targets = [...sms, ...options.targets().filter((x) => x.kind === 'refund')];
       prune(targets);
+      const share = perIdShare(sms, t);
       const choice = nextPerIdPoll({
         targets,
         book,
         nowMs: t,
         timing,
-        historyActive: useHistory(sms.length, timing),
-        recentPerIdCalls: perIdCalls.length,
+        historyActive: useHistory(sms.length, timing, share.scarce),
+        recentPerIdCalls: share.recent,
+        expectedFirstPolls: share.expected,
+        inFlight: new Set(inFlight.keys()),
       });
-      if (!choice) {
-        await sleeper.sleep(timing.steadySpacingMs);
+      // First polls go at once; re-polls keep their pace; nobody asks the budget for a slot it
+      // has not got (a new wait arriving meanwhile must still be able to go first).
+      const atMs = !choice
+        ? t + timing.steadySpacingMs
+        : inFlight.size >= timing.perIdMaxInFlight
+          ? t + timing.perIdWindowMs
+          : Math.max(calls.nextSlotAtMs(t, choice.priority), choice.first ? t : nextRepollAtMs);
+      if (choice && atMs <= t) {
+        if (!choice.first)
+          nextRepollAtMs = t + (choice.burst ? timing.burstSpacingMs : timing.steadySpacingMs);
+        launch(choice, t);
         continue;
       }
-      entry(choice.id).lastPolledAtMs = t;
-      perIdCalls.push(t);
-      try {
-        const data = await api.getActivation(choice.id, { priority: choice.priority, signal: abort.signal });
-        await publish([data], t);
-      } catch (error) {
-        if (sleeper.stopped) return;
-        options.onPollError(choice.id, error);
-      }
-      await sleeper.sleep(choice.burst ? timing.burstSpacingMs : timing.steadySpacingMs);
+      await laneSleeper.sleep(Math.min(atMs - t, timing.perIdWindowMs));
     }
   }
 
@@ -144,11 +194,15 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
     start() {
       loops = [sync.run(), historyLane(), perIdLane()];
     },
-    wake: () => sleeper.wake(),
+    wake() {
+      sleeper.wake();
+      laneSleeper.wake();
+    },
     async stop() {
       sleeper.stop();
+      laneSleeper.stop();
       abort.abort();
-      await Promise.allSettled(loops);
+      await Promise.allSettled([...loops, ...inFlight.values()]);
     },
     isLeader: () => sync.leader,
   };

@@ -39,11 +39,15 @@ export interface WaitingSync {
 /** Create the waiting-set sync; `run()` returns at once with the memory store. */
 export function createWaitingSync(o: WaitingSyncOptions): WaitingSync {
   const shared = o.store.kind !== 'memory';
-  const intervalMs = Math.min(500, Math.max(50, o.timing.steadySpacingMs));
+  // Also how often a non-leader reads the leader's snapshots: part of its code latency. A new
+  // wait wakes the loop, so registration is immediate.
+  const intervalMs = Math.min(250, Math.max(10, o.timing.steadySpacingMs / 4));
   const registered = new Set<number>();
   let leader = !shared;
   let nextLeadAtMs = 0;
   let remote: WatchTarget[] = [];
+  /** When the leader first saw each remote registration: the wait's start, for its first poll. */
+  const remoteSince = new Map<number, number>();
   const localSms = () => o.targets().filter((t) => t.kind === 'sms');
 
   async function register(local: WatchTarget[]): Promise<void> {
@@ -63,22 +67,24 @@ export function createWaitingSync(o: WaitingSyncOptions): WaitingSync {
 
   async function step(): Promise<void> {
     const local = localSms();
-    await register(local);
+    // Registered once a test waits: the leader takes that as the wait's start.
+    await register(local.filter((t) => t.waitStartedAtMs !== undefined));
     if (o.now() >= nextLeadAtMs) {
       leader = await o.store.tryLead(o.brokerId, LEAD_TTL_MS);
       nextLeadAtMs = o.now() + LEAD_TTL_MS / 3;
     }
     const localIds = new Set(local.map((t) => t.id));
     if (leader) {
-      const all = await o.store.listWaiting();
-      remote = all
-        .filter((id) => !localIds.has(id))
-        .map((id) => ({
-          id,
-          kind: 'sms',
-          expiresAtMs: Number.POSITIVE_INFINITY,
-          waitStartedAtMs: undefined,
-        }));
+      const ids = (await o.store.listWaiting()).filter((id) => !localIds.has(id));
+      const since = new Map(ids.map((id) => [id, remoteSince.get(id) ?? o.now()]));
+      remoteSince.clear();
+      for (const [id, atMs] of since) remoteSince.set(id, atMs);
+      remote = ids.map((id) => ({
+        id,
+        kind: 'sms',
+        expiresAtMs: Number.POSITIVE_INFINITY,
+        waitStartedAtMs: remoteSince.get(id),
+      }));
     } else if (localIds.size > 0) {
       for (const data of await o.store.getSnapshots([...localIds])) o.onSnapshot(data, undefined);
     }
