@@ -27,7 +27,7 @@ export interface BenchParams {
 
 export const BENCH_PARAMS: Record<'full' | 'quick', BenchParams> = {
   full: { timeScale: 60, phaseWindows: 8, loopsPerWorker: 6 },
-  quick: { timeScale: 120, phaseWindows: 3, loopsPerWorker: 6 },
+  quick: { timeScale: 120, phaseWindows: 4, loopsPerWorker: 6 },
 };
 
 /** Published limits the figures are ratios of (reference §6.1). */

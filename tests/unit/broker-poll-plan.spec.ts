@@ -165,11 +165,11 @@ test.describe('first poll of a wait, and re-polls from spare budget only', () =>
   const now = 1_000_000;
   const perIdNormal = timing.perIdClassLimit.normal;
 
-  test('a wait not observed since it started is polled first, oldest wait first, whatever else is due', () => {
+  test('a wait not observed since it started is polled first, oldest wait first, at high priority', () => {
     const targets = [sms(1, 2e6), sms(2, 2e6, now - 5), sms(3, 2e6, now - 50)];
     expect(plan(targets, book({}), { nowMs: now })).toEqual({
       id: 3,
-      priority: 'normal',
+      priority: 'high',
       burst: true,
       first: true,
     });

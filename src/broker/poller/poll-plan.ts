@@ -123,9 +123,11 @@ function smsCandidate(target: WatchTarget, entry: PollBookEntry, input: PlanInpu
     target.waitStartedAtMs !== undefined &&
     nowMs - target.waitStartedAtMs < timing.burstPeriodMs;
   if (needsFirstPoll(target, entry)) {
-    // Oldest wait first: it has waited longest.
+    // Oldest wait first: it has waited longest. A test that just started waiting gets the most
+    // valuable poll there is (the SMS is most likely there already or about to be), so its first
+    // look may use the slots that the headroom keeps from normal re-polls (priority 'high').
     return {
-      choice: { id: target.id, priority, burst, first: true },
+      choice: { id: target.id, priority: 'high', burst, first: true },
       rank: 0,
       key: target.waitStartedAtMs ?? nowMs,
     };
