@@ -1,7 +1,7 @@
 /**
  * `playwright-tempnumber status`: is a broker running for this account, and how busy is it —
  * pid, account hash (never the key), store, clients, waiting activations, and the budget use
- * of each endpoint. Never starts a broker. Exit 0 when one runs, 3 when none does.
+ * of each endpoint. Never starts a broker. Exit 0 when one runs, 6 when none does.
  */
 
 import { accountPaths, connectRunningBroker } from '../broker/client/running-broker.ts';
@@ -9,6 +9,7 @@ import type { BrokerStatus } from '../broker/protocol.ts';
 import { accountId, type Settings } from '../config/settings.ts';
 import { displayUrl } from '../preflight/display-url.ts';
 import type { CommandSpec, OptionsSpec } from './cli-args.ts';
+import { EXIT_CODES } from './exit-codes.ts';
 import { formatAge, formatFields, formatTable } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';
 
@@ -17,7 +18,7 @@ const SPEC = {
   summary: "Show whether the account's broker runs, its clients, waiting activations and budget use",
   description:
     'Connects to the broker of this account (TEMPNUMBER_API_KEY + TEMPNUMBER_BASE_URL) in the runtime dir, ' +
-    'without starting one. Exits 0 when a broker is running and 3 when none is.',
+    'without starting one. Exits 0 when a broker is running and 6 when none is.',
   options: {
     'runtime-dir': {
       type: 'string',
@@ -29,7 +30,7 @@ const SPEC = {
 } as const satisfies CommandSpec<OptionsSpec>;
 
 /** Exit code when no broker runs (asked for by scripts that wait for one). */
-const NOT_RUNNING_EXIT_CODE = 3;
+const NOT_RUNNING_EXIT_CODE = EXIT_CODES.notRunning.code;
 
 /** Run `status`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {

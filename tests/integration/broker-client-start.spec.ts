@@ -104,9 +104,9 @@ test('stale discovery, lock and socket files of a dead pid are ignored and repla
   }
 });
 
-test('`status` exits 3 when no broker runs and 0 with the broker details when one does', async () => {
+test('`status` exits 6 when no broker runs and 0 with the broker details when one does', async () => {
   const none = await runCli(['status', '--json'], machine.env);
-  expect(none.code).toBe(3);
+  expect(none.code).toBe(6);
   expect(JSON.parse(none.stdout)).toMatchObject({ running: false });
   expect(await brokerPids(machine.runtimeDir)).toEqual([]);
 
