@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { abortableDelay } from '../api/abortable.ts';
 import type { BrokerStore } from '../broker/store/broker-store.ts';
 import { scaledMaxWaitMs } from './max-wait.ts';
 import type { Priority } from './priorities.ts';
@@ -80,7 +81,7 @@ export interface StoreBudgetOptions {
  * before the send gives the slot back.
  */
 export function createStoreBudget(store: BrokerStore, options: StoreBudgetOptions): StoreBudget {
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableDelay;
   const maxWait = { ...scaledMaxWaitMs(1), ...options.maxWaitMsByPriority };
   const retryCapMs = options.retryCapMs ?? 2000;
   const maxJitterMs = options.maxJitterMs ?? 250;
@@ -140,19 +141,4 @@ export function createStoreBudget(store: BrokerStore, options: StoreBudgetOption
       await store.block(bucket, retryAfterMs === undefined ? windowMs + marginMs : retryAfterMs + marginMs);
     },
   };
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -2,6 +2,8 @@
  * The {@link Phone} implementation: a leased activation and the wait for its SMS. It never talks
  * to TempNumber; every step is a request to the broker through a {@link PhoneChannel}.
  */
+
+import { raceAbort } from '../../api/abortable.ts';
 import { isFinalStatus } from '../../api/activation-statuses.ts';
 import { ConfigurationError } from '../../api/errors/configuration-error.ts';
 import { SmsTimeoutError } from '../../api/errors/sms-timeout-error.ts';
@@ -14,7 +16,6 @@ import {
   type SmsMessage,
   type WaitResult,
 } from '../protocol.ts';
-import { abortable } from './abortable.ts';
 import type { CallOptions, RequestBody } from './broker-call.ts';
 import { CodeNotFoundError } from './code-not-found-error.ts';
 import { compileCodePattern, describePattern, extractCode } from './extract-code.ts';
@@ -188,7 +189,7 @@ export class PhoneHandle implements Phone {
       // timeout can cut a long wait short (anchors §2).
       const holdMs = Math.min(MAX_WAIT_HOLD_MS, remainingMs);
       const askedAtMs = Date.now();
-      const result = await abortable(this.#wait(holdMs), signal);
+      const result = await raceAbort(this.#wait(holdMs), signal);
       if (result.lastPollError !== undefined) lastPollError = result.lastPollError;
       const sms = this.#applyWait(result);
       if (sms) return sms;
