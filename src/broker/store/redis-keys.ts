@@ -34,4 +34,3 @@ export function redisKeys(accountId: string) {
     snapshots: `${tag}:snap`,
   } as const;
 }
-
