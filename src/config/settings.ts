@@ -80,7 +80,9 @@ export function defaultRuntimeDir(env: NodeJS.ProcessEnv = process.env): string 
   if (xdg) return join(xdg, 'playwright-tempnumber');
   let user: string;
   try {
-    user = String(userInfo().uid >= 0 ? userInfo().uid : userInfo().username);
+    // The uid where there is one (POSIX); the user name elsewhere (Windows reports uid -1).
+    const info = userInfo();
+    user = info.uid >= 0 ? String(info.uid) : info.username;
   } catch {
     user = 'user';
   }
