@@ -7,6 +7,8 @@
  * connection closes (the worker exited or was killed) or stops sending heartbeats, the broker
  * releases its activations as cancelled.
  */
+import type { ActivationsHistoryPage } from '../api/response-types.ts';
+import type { PricelistByCountry, SingleService, UserBalance } from '../api/wire-types.ts';
 
 /** Bumped on any incompatible change; a client refuses a broker that speaks another version. */
 export const PROTOCOL_VERSION = 1;
@@ -81,7 +83,40 @@ export type BrokerRequest =
   /** Take over activations of this account left by a vanished connection or a dead broker. */
   | { id: number; op: 'adopt'; activationIds: number[] }
   | { id: number; op: 'status' }
-  | { id: number; op: 'activations' };
+  | { id: number; op: 'activations' }
+  /**
+   * An operator's read of the API (CLI `balance`/`history`/`prices`, the preflight), sent by the
+   * broker at priority 'low' on the account's shared budget: only the broker calls TempNumber.
+   * Added without a protocol bump: an older broker answers "Unknown broker operation", which the
+   * client turns into a clear error (see `BrokerClient.read`).
+   */
+  | ({ id: number; op: 'read' } & ReadQuery);
+
+/** What a `read` asks for; its answer is the API client's result, {@link ReadResults}. */
+export type ReadWhat = 'balance' | 'history' | 'pricelistByCountry' | 'singleService';
+
+/** The fields of a `read` request. */
+export interface ReadQuery {
+  what: ReadWhat;
+  /** history: 1-based page and page size. */
+  page?: number;
+  limit?: number;
+  /** singleService: the pair. */
+  serviceId?: string;
+  countryId?: string;
+  /** Per-attempt timeout, real ms. @default the broker client's */
+  timeoutMs?: number;
+  /** False: one attempt, no retries (the preflight reports what it sees, quickly). @default true */
+  retry?: boolean;
+}
+
+/** Result of `read`, per `what`: the API client's answer as JSON. */
+export interface ReadResults {
+  balance: UserBalance;
+  history: ActivationsHistoryPage;
+  pricelistByCountry: PricelistByCountry;
+  singleService: SingleService;
+}
 
 /** Error as data: `name` selects the error class on the client (see src/api/errors). */
 export interface WireError {

@@ -5,7 +5,7 @@
 import { accountId } from '../config/settings.ts';
 import { displayUrl } from '../preflight/display-url.ts';
 import type { CommandSpec, OptionsSpec } from './cli-args.ts';
-import { createCliClient } from './cli-client.ts';
+import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
 import { formatFields, formatUsd } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';
 
@@ -13,7 +13,7 @@ const SPEC = {
   name: 'balance',
   summary: 'Show the balance of the TempNumber account (USD)',
   description:
-    'Reads GET /user/balance (limited to 10 requests a minute). "In review" is money the API holds back ' +
+    'Reads GET /user/balance through the account\'s broker (limited to 10 requests a minute). "In review" is money the API holds back ' +
     '(review_balance); it cannot be spent yet.',
   options: {},
   examples: ['playwright-tempnumber balance', 'playwright-tempnumber balance --json'],
@@ -24,7 +24,9 @@ export async function run(args: string[]): Promise<number> {
   return runCliCommand(SPEC, args, async ({ out, settings }) => {
     const s = settings();
     const account = accountId(s);
-    const { balance, review_balance: reviewBalance = 0 } = await createCliClient(s).getUserBalance();
+    const { balance, review_balance: reviewBalance = 0 } = await withBroker(s, 'balance', (broker) =>
+      broker.read({ what: 'balance', timeoutMs: CLI_READ_TIMEOUT_MS }),
+    );
     if (out.jsonMode) {
       out.json({ account, baseUrl: displayUrl(s.baseUrl), currency: 'USD', balance, reviewBalance });
       return 'ok';

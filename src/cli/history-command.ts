@@ -5,7 +5,7 @@
 import type { Activation } from '../api/response-types.ts';
 import { accountId } from '../config/settings.ts';
 import { type CommandSpec, type OptionsSpec, parseIntegerOption } from './cli-args.ts';
-import { createCliClient } from './cli-client.ts';
+import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
 import { formatTable, formatUsd } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';
 
@@ -17,7 +17,8 @@ const SPEC = {
   name: 'history',
   summary: 'List recent activations of the account, newest first',
   description:
-    'Reads one page of GET /activations (limited to 10 requests a minute; the broker polls it too).',
+    "Reads one page of GET /activations through the account's broker, which polls it too and shares its " +
+    'limit of 10 requests a minute: during a busy run the read waits for a free slot.',
   options: {
     limit: {
       type: 'string',
@@ -48,7 +49,9 @@ export async function run(args: string[]): Promise<number> {
       fallback: DEFAULT_LIMIT,
     });
     const s = settings();
-    const page = await createCliClient(s).getActivationsHistory({ page: 1, limit });
+    const page = await withBroker(s, 'history', (broker) =>
+      broker.read({ what: 'history', page: 1, limit, timeoutMs: CLI_READ_TIMEOUT_MS }),
+    );
     // The API does not promise an order (reference open question 8): sort here, newest first.
     const entries = [...page.activations]
       .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id)

@@ -6,7 +6,7 @@
 import type { ServiceInCountry } from '../api/wire-types.ts';
 import { accountId } from '../config/settings.ts';
 import type { CommandSpec, OptionsSpec } from './cli-args.ts';
-import { createCliClient } from './cli-client.ts';
+import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
 import { formatAge, formatFields, formatTable, formatUsd } from './format-table.ts';
 import { explainNoMatch, filterPrices, type PriceFilter } from './price-query.ts';
 import { loadPriceList, PRICES_CACHE_TTL_MS } from './prices-cache.ts';
@@ -44,11 +44,14 @@ export async function run(args: string[]): Promise<number> {
       ...(options.country === undefined ? {} : { country: readId(options.country, 'country') }),
     };
     const s = settings();
-    const client = createCliClient(s);
+    // The broker is connected (started if need be) only when the cache cannot answer.
     const list = await loadPriceList({
       settings: s,
       refresh: options.refresh === true,
-      fetchList: () => client.getPricelistByCountry(),
+      fetchList: () =>
+        withBroker(s, 'prices', (broker) =>
+          broker.read({ what: 'pricelistByCountry', timeoutMs: CLI_READ_TIMEOUT_MS }),
+        ),
     });
     if (list.cacheWarning) out.error(`prices: warning: ${list.cacheWarning}`);
     const rows = filterPrices(list.rows, filter);
@@ -60,7 +63,16 @@ export async function run(args: string[]): Promise<number> {
     }
     const only = rows.length === 1 && filter.service && filter.country ? rows[0] : undefined;
     const details = only
-      ? (await client.getSingleService(only.service, only.country)).services.find(
+      ? (
+          await withBroker(s, 'prices', (broker) =>
+            broker.read({
+              what: 'singleService',
+              serviceId: only.service,
+              countryId: only.country,
+              timeoutMs: CLI_READ_TIMEOUT_MS,
+            }),
+          )
+        ).services.find(
           (d) => d.serviceId.toLowerCase() === only.service && d.countryId.toLowerCase() === only.country,
         )
       : undefined;

@@ -36,9 +36,14 @@ export interface CheckResult extends CheckOutcome {
 }
 
 /** What the balance request answered; one request serves the reachable, key and balance checks. */
-export type BalanceProbe =
+export type BalanceProbe = (
   | { ok: true; balance: number; reviewBalance: number; elapsedMs: number }
-  | { ok: false; error: unknown; elapsedMs: number };
+  /** `brokerFailed`: the broker the request goes through could not be reached or started (no API answer at all). */
+  | { ok: false; error: unknown; elapsedMs: number; brokerFailed?: true }
+) & {
+  /** Pid of the broker that relayed the request, when one was reached. */
+  brokerPid?: number;
+};
 
 /** How many numbers a run is expected to lease and at what price, for the balance check. */
 export interface BalanceEstimate {
@@ -63,8 +68,12 @@ export interface PreflightContext {
   env: NodeJS.ProcessEnv | undefined;
   /** Chromium the user's config launches, if it names one (`launchOptions.executablePath`). */
   browserExecutablePath: string | undefined;
-  /** GET /user/balance, asked at most once per run. */
+  /** GET /user/balance through the account's broker (started on demand), asked at most once per run. */
   balanceProbe(): Promise<BalanceProbe>;
+  /** The probe, if a check has asked for it (never starts it: the broker check must not start a broker). */
+  balanceProbeIfAsked(): Promise<BalanceProbe> | undefined;
+  /** The account's broker as found before the probe connected to (and maybe started) one; asked once. */
+  brokerBefore(): Promise<CheckOutcome & { running: boolean }>;
 }
 
 /** One check. */

@@ -3,8 +3,9 @@
  * Never throws for a problem it finds (that is a `fail` result); see `PreflightError` for the
  * throwing form globalSetup uses.
  */
-import { createTempNumberClient } from '../api/client.ts';
+
 import { redactSecret } from '../api/redact.ts';
+import { connectBroker } from '../broker/client/broker-client.ts';
 import {
   accountId,
   resolveSettings,
@@ -14,6 +15,7 @@ import {
 } from '../config/settings.ts';
 import { DEFAULT_ESTIMATE } from './balance-estimate.ts';
 import type { BalanceProbe, CheckId, CheckResult, PreflightContext } from './check-types.ts';
+import { inspectBroker } from './checks/broker-check.ts';
 import { urlSecrets } from './display-url.ts';
 import { PREFLIGHT_CHECKS } from './preflight-checks.ts';
 
@@ -100,6 +102,13 @@ function createContext(options: PreflightOptions): PreflightContext {
   const timeoutMs = options.timeoutMs ?? 5000;
   const given = options.tests !== undefined || options.pricePerTest !== undefined;
   let probe: Promise<BalanceProbe> | undefined;
+  let before: ReturnType<PreflightContext['brokerBefore']> | undefined;
+  const brokerBefore = () => {
+    before ??= settings
+      ? inspectBroker(settings, accountId(settings))
+      : Promise.resolve({ running: false, level: 'warn' as const, line: 'not checked: no settings' });
+    return before;
+  };
   return {
     settings,
     settingsError,
@@ -113,28 +122,48 @@ function createContext(options: PreflightOptions): PreflightContext {
     env: options.sources?.env,
     browserExecutablePath: options.browserExecutablePath,
     balanceProbe: () => {
-      probe ??= probeBalance(settings, timeoutMs);
+      // Look at the broker before the probe may start one: the broker check reports what was there.
+      probe ??= brokerBefore().then(() => probeBalance(settings, timeoutMs));
       return probe;
     },
+    balanceProbeIfAsked: () => probe,
+    brokerBefore,
   };
 }
 
-/** One GET /user/balance, no retries: a preflight reports what it sees, quickly. */
+/**
+ * One GET /user/balance through the account's broker (only the broker calls TempNumber; one
+ * starts on demand and exits when idle), no retries: a preflight reports what it sees, quickly.
+ */
 async function probeBalance(settings: Settings | undefined, timeoutMs: number): Promise<BalanceProbe> {
-  const started = performance.now();
+  let broker: Awaited<ReturnType<typeof connectBroker>>;
   try {
     if (!settings) throw new Error('no settings');
-    const client = createTempNumberClient({
+    broker = await connectBroker({
       apiKey: settings.apiKey,
       baseUrl: settings.baseUrl,
+      runtimeDir: settings.runtimeDir,
       timeScale: settings.timeScale,
-      timeoutMs,
-      retries: 0,
+      ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
+      owner: `preflight (pid ${process.pid})`,
     });
-    const { balance, review_balance: reviewBalance = 0 } = await client.getUserBalance();
-    return { ok: true, balance, reviewBalance, elapsedMs: performance.now() - started };
   } catch (error) {
-    return { ok: false, error, elapsedMs: performance.now() - started };
+    return { ok: false, error, elapsedMs: 0, brokerFailed: true };
+  }
+  // Timed from the request, so "answered in N ms" does not count starting the broker.
+  const started = performance.now();
+  const brokerPid = broker.brokerPid;
+  try {
+    const { balance, review_balance: reviewBalance = 0 } = await broker.read({
+      what: 'balance',
+      timeoutMs,
+      retry: false,
+    });
+    return { ok: true, balance, reviewBalance, elapsedMs: performance.now() - started, brokerPid };
+  } catch (error) {
+    return { ok: false, error, elapsedMs: performance.now() - started, brokerPid };
+  } finally {
+    await broker.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { accountId } from '../../src/config/settings.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 import { makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
 
 // Distinctive, so a leak anywhere in the output is caught by a plain substring search.
@@ -21,6 +22,8 @@ test.beforeEach(async () => {
 });
 
 test.afterEach(async () => {
+  // The commands read through a broker started on demand: stop it before removing its dir.
+  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
   await sandbox.close();
   await work.remove();
 });

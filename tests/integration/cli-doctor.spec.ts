@@ -6,6 +6,7 @@ import { runtimePaths } from '../../src/broker/runtime-paths.ts';
 import { accountId } from '../../src/config/settings.ts';
 import type { CheckResult } from '../../src/preflight/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 import { closedPort, makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 
@@ -40,6 +41,8 @@ test.beforeEach(async () => {
 });
 
 test.afterEach(async () => {
+  // The commands read through a broker started on demand: stop it before removing its dir.
+  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
   await sandbox.close();
   await work.remove();
 });
@@ -62,8 +65,8 @@ test('all checks pass on a healthy setup: exit 0, one line per check, in order',
   ]);
   for (const check of out.checks) expect(check, check.line).toMatchObject({ level: 'ok', ok: true });
   expect(byId(out, 'broker').line).toContain('one starts on demand');
-  // The three API checks share one request.
-  expect(sandbox.state().requests).toBe(1);
+  // The three API checks share one request (plus the start-up history read of the broker they started).
+  expect(sandbox.state().requests).toBeLessThanOrEqual(2);
 
   const human = await runCli(['doctor'], env, work.dir);
   expect(human.code).toBe(0);
@@ -174,6 +177,8 @@ test('reports a running broker from its discovery file, and warns about one that
   expect(byId(live.json<DoctorJson>(), 'broker')).toMatchObject({ level: 'ok' });
   expect(byId(live.json<DoctorJson>(), 'broker').line).toContain(`pid ${process.pid}`);
 
+  // The doctor started a real broker for its API checks: stop it, so the dead pid below is all there is.
+  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
   const gone = spawn(process.execPath, ['-e', '']);
   await new Promise((resolve) => gone.once('exit', resolve));
   await writeFile(paths.discovery, discovery(gone.pid as number));

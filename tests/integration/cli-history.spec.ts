@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { createTempNumberClient } from '../../src/api/index.ts';
 import { PRICE_TABLE, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 import { makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
 
 const KEY = 'tn_cli_history_KEY_9d8e7f6a5b';
@@ -34,6 +35,8 @@ test.beforeEach(async () => {
 });
 
 test.afterEach(async () => {
+  // The commands read through a broker started on demand: stop it before removing its dir.
+  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
   await sandbox.close();
   await work.remove();
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { accountId } from '../../src/config/settings.ts';
 import { PRICE_TABLE, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 import { makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
 
 const KEY = 'tn_cli_prices_KEY_c0ffee4242';
@@ -39,6 +40,8 @@ test.beforeEach(async () => {
 });
 
 test.afterEach(async () => {
+  // The commands read through a broker started on demand: stop it before removing its dir.
+  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
   await sandbox.close();
   await work.remove();
 });

@@ -6,6 +6,7 @@ import { expect, type FullConfig, test } from '@playwright/test';
 import { createPreflightGlobalSetup } from '../../fixtures/global-setup.ts';
 import { PreflightError } from '../../src/preflight/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 import { closedPort, makeCliWorkdir } from '../helpers/cli-process.ts';
 
 const KEY = 'tn_preflight_KEY_a1b2c3d4e5f6';
@@ -20,6 +21,8 @@ test.beforeEach(async () => {
 });
 
 test.afterEach(async () => {
+  // The commands read through a broker started on demand: stop it before removing its dir.
+  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
   await sandbox.close();
   await work.remove();
 });

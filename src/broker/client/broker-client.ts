@@ -10,6 +10,9 @@ import {
   type BrokerStatus,
   HEARTBEAT_INTERVAL_MS,
   type LeaseResult,
+  type ReadQuery,
+  type ReadResults,
+  type ReadWhat,
 } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import type { CallOptions, RequestBody } from './broker-call.ts';
@@ -62,6 +65,13 @@ export interface BrokerClient {
   /** Every activation in the broker's ledger. */
   activations(): Promise<ActivationRecord[]>;
   /**
+   * Read the API through the broker (balance, history, price list, one pair), at low priority on
+   * the account's shared budget: waits for a slot rather than risk a 429. A broker too old to
+   * know `read` is refused with a BrokerUnavailableError saying how to replace it; there is no
+   * direct fallback, since a direct read is exactly what could trip the suite's limits.
+   */
+  read<W extends ReadWhat>(query: ReadQuery & { what: W }): Promise<ReadResults[W]>;
+  /**
    * Release every phone of this client not released yet (finalized when an SMS came, else
    * cancelled), then disconnect. Waits in progress reject. The broker keeps running.
    */
@@ -87,6 +97,8 @@ export async function connectBroker(options: ConnectBrokerOptions = {}): Promise
 const QUICK_TIMEOUT_MS = 30_000;
 /** A lease may wait for budget for a long time when the account is saturated (real ms). */
 const LEASE_TIMEOUT_MS = 600_000;
+/** A low-priority read waits for a free slot of its endpoint; a saturated minute or two is normal (real ms). */
+const READ_TIMEOUT_MS = 300_000;
 
 class Client implements BrokerClient {
   readonly paths: RuntimePaths;
@@ -160,6 +172,26 @@ class Client implements BrokerClient {
       { op: 'activations' },
       { timeoutMs: QUICK_TIMEOUT_MS, resend: true, doing: 'listing activations' },
     );
+  }
+
+  async read<W extends ReadWhat>(query: ReadQuery & { what: W }): Promise<ReadResults[W]> {
+    try {
+      return await this.#call<ReadResults[W]>(
+        { op: 'read', ...query },
+        { timeoutMs: READ_TIMEOUT_MS, resend: true, doing: `reading ${query.what} from the API` },
+      );
+    } catch (error) {
+      // Same protocol version, older package: its table has no `read` (protocol.ts).
+      if (error instanceof Error && error.message.startsWith('Unknown broker operation')) {
+        const pid = this.#session.pid;
+        throw new BrokerUnavailableError(
+          `The running broker (pid ${pid}) comes from an older playwright-tempnumber that cannot read the API ` +
+            `for other processes. Stop it (\`kill ${pid}\`; it also exits by itself when idle) and try again.`,
+          { brokerPid: pid },
+        );
+      }
+      throw error;
+    }
   }
 
   close(): Promise<void> {

@@ -19,6 +19,7 @@ export type BrokerApi = Pick<
   | 'updateActivation'
   | 'getUserBalance'
   | 'getSingleService'
+  | 'getPricelistByCountry'
 >;
 
 export interface BrokerContext {
@@ -28,6 +29,8 @@ export interface BrokerContext {
   readonly paths: RuntimePaths;
   readonly store: BrokerStore;
   readonly api: BrokerApi;
+  /** The same API on the same budget without retries, for reads whose caller wants one attempt (`read` with `retry: false`). */
+  readonly apiOnce: BrokerApi;
   readonly budget: MeasuredBudget;
   readonly ledger: Ledger;
   readonly tracker: ActivationTracker;

@@ -46,12 +46,14 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   const budget = measureBudget(
     createStoreBudget(store, { limits, maxWaitMsByPriority: scaledMaxWaitMs(settings.timeScale) }),
   );
-  const api = createTempNumberClient({
+  const apiOptions = {
     apiKey: settings.apiKey,
     baseUrl: settings.baseUrl,
     budget: budget.budget,
     timeScale: settings.timeScale,
-  });
+  };
+  const api = createTempNumberClient(apiOptions);
+  const apiOnce = createTempNumberClient({ ...apiOptions, retries: 0 });
   const ledger = await openLedger(paths.ledger);
   cleanups.unshift(() => ledger.close());
   const timing = pollTiming(settings.timeScale);
@@ -89,6 +91,7 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     paths,
     store,
     api,
+    apiOnce,
     budget,
     ledger,
     tracker,

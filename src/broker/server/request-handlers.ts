@@ -9,6 +9,7 @@ import { adopt } from './adopt.ts';
 import type { BrokerContext, ClientConnection } from './broker-context.ts';
 import { brokerStatus } from './broker-status.ts';
 import { lease } from './lease.ts';
+import { read } from './read.ts';
 import { releaseActivation } from './release.ts';
 import { retryActivation } from './retry.ts';
 import { brokerError } from './wire-error.ts';
@@ -52,6 +53,7 @@ export const HANDLERS: { readonly [O in Op]: Handler<O> } = {
   adopt: (ctx, connection, request) => adopt(ctx, connection, request.activationIds),
   status: (ctx) => brokerStatus(ctx),
   activations: async (ctx) => ctx.ledger.all(),
+  read: (ctx, connection, request) => read(ctx, connection, request),
 };
 
 /** Dispatch one request. */

@@ -10,6 +10,14 @@ export const reachableCheck: PreflightCheck = {
   async run(ctx) {
     const url = displayUrl(ctx.settings?.baseUrl ?? '');
     const probe = await ctx.balanceProbe();
+    if (!probe.ok && probe.brokerFailed) {
+      // The API is only read through the broker; without one there is nothing to check with.
+      const message = probe.error instanceof Error ? probe.error.message : String(probe.error);
+      return {
+        level: 'fail',
+        line: `not checked: no broker could be reached or started to read ${url}: ${message}`,
+      };
+    }
     if (probe.ok || probe.error instanceof ApiError) {
       return { level: 'ok', line: `${url} answered in ${Math.round(probe.elapsedMs)} ms` };
     }
