@@ -149,24 +149,3 @@ export async function simulateLatency(o: LatencySimOptions): Promise<{ arrivals:
   await store.close();
   return { arrivals };
 }
-
-/** Most arrivals in any window (x − W, x], x running over every arrival: the server's sliding window. */
-export function maxInSlidingWindow(arrivals: number[], windowMs: number): number {
-  const sorted = [...arrivals].sort((a, b) => a - b);
-  let max = 0;
-  for (let end = 0, start = 0; end < sorted.length; end++) {
-    while (sorted[start]! <= sorted[end]! - windowMs) start++;
-    max = Math.max(max, end - start + 1);
-  }
-  return max;
-}
-
-/** Most arrivals in one fixed window [offset + k·W, offset + (k + 1)·W). */
-export function maxInFixedWindows(arrivals: number[], windowMs: number, offsetMs: number): number {
-  const counts = new Map<number, number>();
-  for (const a of arrivals) {
-    const k = Math.floor((a - offsetMs) / windowMs);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return Math.max(0, ...counts.values());
-}

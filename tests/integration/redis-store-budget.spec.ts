@@ -6,6 +6,7 @@ import { scaledMaxWaitMs } from '../../src/limits/max-wait.ts';
 import { PRIORITIES } from '../../src/limits/priorities.ts';
 import { scaledLimits } from '../../src/limits/scaled-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 // PUT /activations/:id: 10 per 60 s → 10 per 300 ms at this scale, with the 50 ms margin floor.
 const TIME_SCALE = 200;
@@ -21,25 +22,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
-
-function maxInSlidingInterval(slots: number[], lengthMs: number): number {
-  const sorted = [...slots].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + lengthMs) j++;
-    max = Math.max(max, j - i);
-  }
-  return max;
-}
-
-function maxInFixedWindows(slots: number[], length: number, offset: number): number {
-  const counts = new Map<number, number>();
-  for (const s of slots) {
-    const k = Math.floor((s - offset) / length);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return Math.max(0, ...counts.values());
-}
 
 test.describe('Redis store: one budget for several machines', () => {
   test('slots granted to several stores hammering at once never exceed the limit in any window', async () => {
@@ -81,7 +63,7 @@ test.describe('Redis store: one budget for several machines', () => {
 
     const slots = [...granted.values()];
     expect(refused).toBeGreaterThan(0);
-    expect(maxInSlidingInterval(slots, spanMs)).toBeLessThanOrEqual(limit);
+    expect(maxInSlidingWindow(slots, spanMs)).toBeLessThanOrEqual(limit);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: windowMs - 1 }), (offset) => {
         expect(maxInFixedWindows(slots, windowMs, offset)).toBeLessThanOrEqual(limit);

@@ -5,8 +5,8 @@ import { PRIORITIES } from '../../src/limits/priorities.ts';
 import { type BudgetPermit, createStoreBudget } from '../../src/limits/request-budget.ts';
 import { scaledLimits } from '../../src/limits/scaled-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';
-import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/latency-sim.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 // PUT /activations/:id: 10 per 60 s → 10 per 600 ms at this scale, with the 50 ms margin floor.
 const TIME_SCALE = 100;

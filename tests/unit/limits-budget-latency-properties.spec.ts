@@ -1,12 +1,8 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import type { BrokerStore } from '../../src/broker/store/broker-store.ts';
-import {
-  type LatencySimOptions,
-  maxInFixedWindows,
-  maxInSlidingWindow,
-  simulateLatency,
-} from '../helpers/latency-sim.ts';
+import { type LatencySimOptions, simulateLatency } from '../helpers/latency-sim.ts';
+import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 /**
  * Runs where requests leave late and take time to arrive and come back: the lateness reaches

@@ -2,27 +2,7 @@ import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import { PRIORITIES, type Priority } from '../../src/limits/priorities.ts';
 import { createSlidingWindowLog, type WindowSpec } from '../../src/limits/sliding-window-log.ts';
-
-/** Most grants found in any half-open interval [s, s + lengthMs) starting at a grant. */
-function maxInSlidingInterval(slots: number[], lengthMs: number): number {
-  const sorted = [...slots].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + lengthMs) j++;
-    max = Math.max(max, j - i);
-  }
-  return max;
-}
-
-/** Most grants in one fixed window [offset + k·W, offset + (k+1)·W). */
-function maxInFixedWindows(slots: number[], windowMs: number, offsetMs: number): number {
-  const counts = new Map<number, number>();
-  for (const s of slots) {
-    const k = Math.floor((s - offsetMs) / windowMs);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return Math.max(0, ...counts.values());
-}
+import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 const specArb = fc
   .record({
@@ -152,7 +132,7 @@ test.describe('sliding-window log with reservations: properties', () => {
         (spec, steps, offsets) => {
           const { slots, violationsOfBlock } = run(spec, steps);
           const span = spec.windowMs + spec.marginMs;
-          expect(maxInSlidingInterval(slots, span)).toBeLessThanOrEqual(spec.limit);
+          expect(maxInSlidingWindow(slots, span)).toBeLessThanOrEqual(spec.limit);
           // A server window of the published length W at any alignment sees at most the limit.
           for (const offset of offsets) {
             expect(maxInFixedWindows(slots, spec.windowMs, offset % spec.windowMs)).toBeLessThanOrEqual(
