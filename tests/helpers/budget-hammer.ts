@@ -6,6 +6,7 @@
 import { RATE_LIMITS } from '../../src/limits/rate-limits.ts';
 import { accountHash, type Sandbox } from '../../src/sandbox/index.ts';
 import { type BrokerTestMachine, helperScript, runScript } from './broker-test-env.ts';
+import { maxInSlidingWindow } from './window-counts.ts';
 
 /** What one hammer process reports when it ends. */
 export interface WorkerCounts {
@@ -81,11 +82,7 @@ export function leaseThroughput(sandbox: Sandbox, apiKey: string): LeaseThroughp
   const last = times.at(-1) ?? 0;
   const windows = Math.floor((last - first) / windowMs);
   const leasesInWindows = times.filter((t) => t < first + windows * windowMs).length;
-  let maxInAnyWindow = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while ((times[j] ?? Number.POSITIVE_INFINITY) < (times[i] ?? 0) + windowMs) j++;
-    maxInAnyWindow = Math.max(maxInAnyWindow, j - i);
-  }
+  const maxInAnyWindow = maxInSlidingWindow(times, windowMs);
   return {
     leases: times.length,
     windows,
