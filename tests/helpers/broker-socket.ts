@@ -3,7 +3,7 @@
  * library in between, so the tests pin the server's side of `src/broker/protocol.ts`.
  */
 import { createConnection, type Socket } from 'node:net';
-import type { BrokerRequest, BrokerResponse, WireError } from '../../src/broker/protocol.ts';
+import type { BrokerRequest, BrokerResponse, LeaseResult, WireError } from '../../src/broker/protocol.ts';
 
 /** A request without its `id` (the helper numbers them). */
 export type RequestBody = BrokerRequest extends infer R
@@ -29,6 +29,8 @@ export interface BrokerSocket {
   raw(body: RequestBody): Promise<BrokerResponse>;
   /** `hello` with this test's pid. */
   hello(owner?: string): Promise<{ pid: number; protocol: number }>;
+  /** `lease` one number; facebook in the US unless told otherwise. */
+  lease(service?: string, countries?: string[]): Promise<LeaseResult>;
   /** End the connection (FIN), like a worker that exits. */
   close(): void;
   /** Resolves once the socket is closed (by either side). */
@@ -83,6 +85,8 @@ export async function connectBrokerSocket(path: string): Promise<BrokerSocket> {
     request,
     hello: (owner = `test pid ${process.pid}`) =>
       request({ op: 'hello', protocol: 1, owner, pid: process.pid }),
+    lease: (service = 'facebook', countries = ['us']) =>
+      request<LeaseResult>({ op: 'lease', service, countries }),
     close: () => void socket.end(),
     closed,
   };

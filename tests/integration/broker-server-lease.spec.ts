@@ -65,11 +65,7 @@ test('a country without numbers is skipped with its reason, and the next one lea
 }) => {
   const socket = await connect();
   // The sandbox catalog has no WhatsApp numbers in Germany.
-  const result = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'whatsapp',
-    countries: ['de', 'us'],
-  });
+  const result = await socket.lease('whatsapp', ['de', 'us']);
   expect(result.record.country).toBe('us');
   expect(result.skipped).toEqual([{ country: 'de', reason: expect.stringContaining('no numbers') }]);
   expect(sandbox.state().requestsByBucket['POST /activations']).toBe(2);
@@ -124,26 +120,14 @@ test('after lowSuccessRate the pair is blocked in the store: the next lease skip
   await socket.hello();
   // The sandbox refuses the 6th activation of a pair when none of the first 5 got an SMS.
   for (let i = 0; i < 5; i++) {
-    const { record } = await socket.request<LeaseResult>({
-      op: 'lease',
-      service: 'twitter',
-      countries: ['gb'],
-    });
+    const { record } = await socket.lease('twitter', ['gb']);
     await socket.request({ op: 'release', activationId: record.id });
   }
-  const sixth = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'twitter',
-    countries: ['gb', 'us'],
-  });
+  const sixth = await socket.lease('twitter', ['gb', 'us']);
   expect(sixth.record.country).toBe('us');
   expect(sixth.skipped[0]?.reason).toMatch(/blocked this service in this country for 24 h/);
   const posts = sandbox.state().requestsByBucket['POST /activations'];
-  const seventh = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'twitter',
-    countries: ['gb', 'us'],
-  });
+  const seventh = await socket.lease('twitter', ['gb', 'us']);
   expect(seventh.skipped[0]?.reason).toMatch(/blocked/);
   expect(sandbox.state().requestsByBucket['POST /activations']).toBe(posts + 1);
   socket.close();

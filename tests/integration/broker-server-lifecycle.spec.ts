@@ -1,6 +1,6 @@
 import { chmod, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActivationRecord, LeaseResult, WaitResult } from '../../src/broker/protocol.ts';
+import type { ActivationRecord, WaitResult } from '../../src/broker/protocol.ts';
 import type { DiscoveryInfo } from '../../src/broker/runtime-paths.ts';
 import { stopBrokerProcess } from '../helpers/broker-server-process.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
@@ -57,11 +57,7 @@ test('after the first broker is SIGKILLed, the next one takes over its stale loc
   world,
 }) => {
   const worker = await connect();
-  const { record } = await worker.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await worker.lease();
   process.kill(broker.pid, 'SIGKILL');
   await broker.exited;
   expect(await exists(world.paths.socket)).toBe(true);
@@ -86,11 +82,7 @@ test('a client that survives a broker restart adopts its activation and still ge
   sandbox,
 }) => {
   const worker = await connect();
-  const { record } = await worker.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await worker.lease();
   process.kill(broker.pid, 'SIGKILL');
   await broker.exited;
   const next = spawnBroker();
@@ -119,11 +111,7 @@ test('SIGTERM answers held waits with an error, removes socket and discovery, re
   world,
 }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   const waiting = socket.raw({ op: 'wait', activationId: record.id, afterSequence: 0, holdMs: 15_000 });
   await expect
     .poll(() => socket.request<{ waiting: number }>({ op: 'status' }).then((s) => s.waiting))
@@ -145,11 +133,7 @@ test('the broker exits by itself after the idle time with no client and nothing 
   await broker.ready;
   const socket = await connectBrokerSocket(world.paths.socket);
   await socket.hello();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   await socket.request({ op: 'release', activationId: record.id });
   socket.close();
   expect((await broker.exited).code).toBe(0);
@@ -178,11 +162,7 @@ test('the API key appears in no output and no file of the runtime dir', async ({
   sandbox,
 }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   await sandbox.deliverSms(record.number, 'code 121212');
   await socket.request({ op: 'wait', activationId: record.id, afterSequence: 0, holdMs: 10_000 });
   await socket.request({ op: 'release', activationId: record.id });

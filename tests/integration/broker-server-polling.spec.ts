@@ -6,11 +6,7 @@ test('with one activation waiting the broker polls it per id and never lists the
   sandbox,
 }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   // One read at start-up (the delivery records learn the last 24 h), done before any lease.
   const historyAtStart = sandbox.state().requestsByBucket['GET /activations'];
   const waiting = socket.request<WaitResult>({

@@ -12,8 +12,8 @@ const ledgerRecord = async (path: string, id: number): Promise<ActivationRecord 
 
 test('release after an SMS finalizes; release without one cancels', async ({ connect, sandbox, world }) => {
   const socket = await connect();
-  const a = await socket.request<LeaseResult>({ op: 'lease', service: 'facebook', countries: ['us'] });
-  const b = await socket.request<LeaseResult>({ op: 'lease', service: 'facebook', countries: ['us'] });
+  const a = await socket.lease();
+  const b = await socket.lease();
   const waiting = socket.request<WaitResult>({
     op: 'wait',
     activationId: a.record.id,
@@ -42,11 +42,7 @@ test('a worker whose socket closes gets its activation cancelled in the ledger, 
   world,
 }) => {
   const worker = await connect('worker that dies');
-  const { record } = await worker.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await worker.lease();
   worker.close();
   await expect
     .poll(async () => (await ledgerRecord(world.paths.ledger, record.id))?.outcome)
@@ -64,11 +60,7 @@ test('a late SMS on a cancelled number is recorded as billed (refunded false)', 
   world,
 }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   await socket.request({ op: 'release', activationId: record.id });
   await sandbox.deliverSms(record.number, 'too late 999000');
   await expect
@@ -82,7 +74,7 @@ test('`activations` lists every ledger record newest first; `status` describes t
   broker,
 }) => {
   const socket = await connect();
-  const first = await socket.request<LeaseResult>({ op: 'lease', service: 'facebook', countries: ['us'] });
+  const first = await socket.lease();
   const second = await socket.request<LeaseResult>({ op: 'lease', service: 'twitter', countries: ['us'] });
   const records = await socket.request<ActivationRecord[]>({ op: 'activations' });
   expect(records.map((r) => r.id)).toEqual([second.record.id, first.record.id]);

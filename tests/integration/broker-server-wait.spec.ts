@@ -1,13 +1,9 @@
-import type { LeaseResult, WaitResult } from '../../src/broker/protocol.ts';
+import type { WaitResult } from '../../src/broker/protocol.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 
 test('wait resolves with the SMS the app sent, numbered 1', async ({ connect, sandbox }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   const waiting = socket.request<WaitResult>({
     op: 'wait',
     activationId: record.id,
@@ -22,11 +18,7 @@ test('wait resolves with the SMS the app sent, numbered 1', async ({ connect, sa
 
 test('an SMS that came before the wait is answered at once', async ({ connect, sandbox }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   await sandbox.deliverSms(record.number, 'code 111222');
   await expect
     .poll(async () => {
@@ -43,11 +35,7 @@ test('an SMS that came before the wait is answered at once', async ({ connect, s
 
 test('with no SMS, wait answers sms null with the last status after its hold time', async ({ connect }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   const started = Date.now();
   const result = await socket.request<WaitResult>({
     op: 'wait',
@@ -61,11 +49,7 @@ test('with no SMS, wait answers sms null with the last status after its hold tim
 
 test('after a retry the next wait gets the next SMS, sequence 2', async ({ connect, sandbox }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   const first = socket.request<WaitResult>({
     op: 'wait',
     activationId: record.id,
@@ -88,11 +72,7 @@ test('after a retry the next wait gets the next SMS, sequence 2', async ({ conne
 
 test('a retry before any SMS fails and says a retry needs an SMS first', async ({ connect }) => {
   const socket = await connect();
-  const { record } = await socket.request<LeaseResult>({
-    op: 'lease',
-    service: 'facebook',
-    countries: ['us'],
-  });
+  const { record } = await socket.lease();
   const error = (await socket.request({ op: 'retry', activationId: record.id }).catch((e) => e)) as {
     wire: Record<string, unknown>;
   };

@@ -56,11 +56,7 @@ const test = base.extend<{
     const socket = await connectBrokerSocket(world.paths.socket);
     await socket.hello('lost-lease spec');
     // A first lease: the broker's start-up history read is over before faults are injected.
-    const { record } = await socket.request<LeaseResult>({
-      op: 'lease',
-      service: 'telegram',
-      countries: ['us'],
-    });
+    const { record } = await socket.lease('telegram', ['us']);
     await socket.request({ op: 'release', activationId: record.id });
     await use(socket);
     socket.close();
