@@ -8,6 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from '@playwright/test';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.ts';
+import { brokerPids, stopPid } from './broker-test-env.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -84,4 +87,39 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (typeof address !== 'object' || address === null) throw new Error('no port');
   return address.port;
+}
+
+/** What each CLI test gets: its own sandbox, temp folder and TEMPNUMBER_* variables. */
+export interface CliWorld {
+  sandbox: Sandbox;
+  work: Awaited<ReturnType<typeof makeCliWorkdir>>;
+  env: Record<string, string>;
+}
+
+/**
+ * Register beforeEach/afterEach hooks giving every test of the file a fresh sandbox (accepting
+ * `apiKey`), a temp folder and the env to run the CLI against them; after the test, the broker
+ * the commands started on demand is stopped before its folder is removed.
+ */
+export function useCliWorld(
+  apiKey: string,
+  sandboxOptions: Omit<SandboxOptions, 'apiKeys' | 'port'> = {},
+): CliWorld {
+  const world = {} as CliWorld;
+  test.beforeEach(async () => {
+    world.sandbox = await startSandbox({ ...sandboxOptions, port: 0, apiKeys: [apiKey] });
+    world.work = await makeCliWorkdir();
+    world.env = {
+      TEMPNUMBER_API_KEY: apiKey,
+      TEMPNUMBER_BASE_URL: world.sandbox.apiUrl,
+      TEMPNUMBER_RUNTIME_DIR: world.work.runtimeDir,
+      ...(sandboxOptions.timeScale ? { TEMPNUMBER_TIME_SCALE: String(sandboxOptions.timeScale) } : {}),
+    };
+  });
+  test.afterEach(async () => {
+    for (const pid of await brokerPids(world.work.runtimeDir)) await stopPid(pid);
+    await world.sandbox.close();
+    await world.work.remove();
+  });
+  return world;
 }

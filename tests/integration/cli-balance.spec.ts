@@ -1,49 +1,27 @@
 import { expect, test } from '@playwright/test';
 import { accountId } from '../../src/config/settings.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
-import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
-import { makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
+import { runCli, useCliWorld } from '../helpers/cli-process.ts';
 
 // Distinctive, so a leak anywhere in the output is caught by a plain substring search.
 const KEY = 'tn_cli_balance_KEY_5e1d9a77c3';
-
-let sandbox: Sandbox;
-let work: Awaited<ReturnType<typeof makeCliWorkdir>>;
-let env: Record<string, string>;
-
-test.beforeEach(async () => {
-  sandbox = await startSandbox({ port: 0, apiKeys: [KEY], balance: 12.34 });
-  work = await makeCliWorkdir();
-  env = {
-    TEMPNUMBER_API_KEY: KEY,
-    TEMPNUMBER_BASE_URL: sandbox.apiUrl,
-    TEMPNUMBER_RUNTIME_DIR: work.runtimeDir,
-  };
-});
-
-test.afterEach(async () => {
-  // The commands read through a broker started on demand: stop it before removing its dir.
-  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
-  await sandbox.close();
-  await work.remove();
-});
+const w = useCliWorld(KEY, { balance: 12.34 });
 
 test('balance prints the balance, the balance in review and the account hash, never the key', async () => {
-  const run = await runCli(['balance'], env, work.dir);
+  const run = await runCli(['balance'], w.env, w.work.dir);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/Balance\s+\$12\.34/);
   expect(run.stdout).toMatch(/In review\s+\$0\.00/);
-  expect(run.stdout).toContain(accountId({ apiKey: KEY, baseUrl: sandbox.apiUrl }));
+  expect(run.stdout).toContain(accountId({ apiKey: KEY, baseUrl: w.sandbox.apiUrl }));
   expect(run.stdout + run.stderr).not.toContain(KEY);
 });
 
 test('balance --json prints the figures as numbers in USD', async () => {
-  sandbox.setBalance(KEY, 3.5);
-  const run = await runCli(['balance', '--json'], env, work.dir);
+  w.sandbox.setBalance(KEY, 3.5);
+  const run = await runCli(['balance', '--json'], w.env, w.work.dir);
   expect(run.code).toBe(0);
   expect(run.json()).toEqual({
-    account: accountId({ apiKey: KEY, baseUrl: sandbox.apiUrl }),
-    baseUrl: sandbox.apiUrl,
+    account: accountId({ apiKey: KEY, baseUrl: w.sandbox.apiUrl }),
+    baseUrl: w.sandbox.apiUrl,
     currency: 'USD',
     balance: 3.5,
     reviewBalance: 0,
@@ -52,7 +30,7 @@ test('balance --json prints the figures as numbers in USD', async () => {
 
 test('a refused key exits 5 with what to check, and the key stays out of the output', async () => {
   const wrong = 'tn_cli_WRONG_key_0a8b7c6d5e';
-  const run = await runCli(['balance'], { ...env, TEMPNUMBER_API_KEY: wrong }, work.dir);
+  const run = await runCli(['balance'], { ...w.env, TEMPNUMBER_API_KEY: wrong }, w.work.dir);
   expect(run.code).toBe(5);
   expect(run.stderr).toContain('401 UnauthorizedException');
   expect(run.stderr).toContain('check TEMPNUMBER_API_KEY');
@@ -61,10 +39,10 @@ test('a refused key exits 5 with what to check, and the key stays out of the out
 });
 
 test('a missing key exits 3 with how to set it, before any request', async () => {
-  const run = await runCli(['balance', '--json'], { ...env, TEMPNUMBER_API_KEY: undefined }, work.dir);
+  const run = await runCli(['balance', '--json'], { ...w.env, TEMPNUMBER_API_KEY: undefined }, w.work.dir);
   expect(run.code).toBe(3);
   const { error } = run.json<{ error: { name: string; message: string; exitCode: number } }>();
   expect(error).toMatchObject({ name: 'ConfigurationError', exitCode: 3 });
   expect(error.message).toContain('TEMPNUMBER_API_KEY is not set');
-  expect(sandbox.state().requests).toBe(0);
+  expect(w.sandbox.state().requests).toBe(0);
 });

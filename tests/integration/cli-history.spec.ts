@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { createTempNumberClient } from '../../src/api/index.ts';
-import { PRICE_TABLE, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
-import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
-import { makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
+import { PRICE_TABLE } from '../../src/sandbox/index.ts';
+import { runCli, useCliWorld } from '../helpers/cli-process.ts';
 
 const KEY = 'tn_cli_history_KEY_9d8e7f6a5b';
+const w = useCliWorld(KEY);
 
 interface HistoryJson {
   total: number;
@@ -20,29 +20,8 @@ interface HistoryJson {
   }>;
 }
 
-let sandbox: Sandbox;
-let work: Awaited<ReturnType<typeof makeCliWorkdir>>;
-let env: Record<string, string>;
-
-test.beforeEach(async () => {
-  sandbox = await startSandbox({ port: 0, apiKeys: [KEY] });
-  work = await makeCliWorkdir();
-  env = {
-    TEMPNUMBER_API_KEY: KEY,
-    TEMPNUMBER_BASE_URL: sandbox.apiUrl,
-    TEMPNUMBER_RUNTIME_DIR: work.runtimeDir,
-  };
-});
-
-test.afterEach(async () => {
-  // The commands read through a broker started on demand: stop it before removing its dir.
-  for (const pid of await brokerPids(work.runtimeDir)) await stopPid(pid);
-  await sandbox.close();
-  await work.remove();
-});
-
 async function lease(pairs: Array<[string, string]>): Promise<number[]> {
-  const client = createTempNumberClient({ apiKey: KEY, baseUrl: sandbox.apiUrl });
+  const client = createTempNumberClient({ apiKey: KEY, baseUrl: w.sandbox.apiUrl });
   const ids: number[] = [];
   for (const [serviceId, countryId] of pairs)
     ids.push((await client.newActivation({ serviceId, countryId })).id);
@@ -55,7 +34,7 @@ test('lists the leased activations newest first with +number, price, status and 
     ['twitter', 'gb'],
     ['telegram', 'nl'],
   ]);
-  const run = await runCli(['history', '--json'], env, work.dir);
+  const run = await runCli(['history', '--json'], w.env, w.work.dir);
   expect(run.code).toBe(0);
   const out = run.json<HistoryJson>();
   expect(out.total).toBe(3);
@@ -70,7 +49,7 @@ test('lists the leased activations newest first with +number, price, status and 
   expect(newest?.number).toMatch(/^\+\d{8,15}$/);
   expect(newest?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   // The number is the one the sandbox leased.
-  const leased = sandbox.state().activations.find((a) => a.id === newest?.id);
+  const leased = w.sandbox.state().activations.find((a) => a.id === newest?.id);
   expect(newest?.number).toBe(`+${leased?.number}`);
 });
 
@@ -80,7 +59,7 @@ test('--limit caps the list and the footer says how to see more', async () => {
     ['google', 'gb'],
     ['other', 'fr'],
   ]);
-  const run = await runCli(['history', '--limit', '2'], env, work.dir);
+  const run = await runCli(['history', '--limit', '2'], w.env, w.work.dir);
   expect(run.code).toBe(0);
   const rows = run.stdout.split('\n').filter((l) => /^\s*\d{6}\s/.test(l));
   expect(rows).toHaveLength(2);
@@ -90,7 +69,7 @@ test('--limit caps the list and the footer says how to see more', async () => {
 });
 
 test('an account without activations says so', async () => {
-  const run = await runCli(['history'], env, work.dir);
+  const run = await runCli(['history'], w.env, w.work.dir);
   expect(run.code).toBe(0);
   expect(run.stdout).toContain('No activations yet');
 });
@@ -103,15 +82,15 @@ for (const args of [
   ['--limit', 'ten'],
 ]) {
   test(`${args.join(' ')} is a usage error (exit 2) and sends no request`, async () => {
-    const run = await runCli(['history', ...args], env, work.dir);
+    const run = await runCli(['history', ...args], w.env, w.work.dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Expected `--limit` to be an integer from 1 to 100');
-    expect(sandbox.state().requests).toBe(0);
+    expect(w.sandbox.state().requests).toBe(0);
   });
 }
 
 test('a negative value written as a separate argument gets a usage error that says how to write it', async () => {
-  const run = await runCli(['history', '--limit', '-3'], env, work.dir);
+  const run = await runCli(['history', '--limit', '-3'], w.env, w.work.dir);
   expect(run.code).toBe(2);
   expect(run.stderr).toContain('write --limit=<value>');
 });
