@@ -80,6 +80,12 @@ export async function callEndpoint<T>(
     let raw: RawResponse | undefined;
     try {
       const permit = await raceAbort(ctx.budget.acquire(endpoint.bucket, acquireOptions), signal);
+      try {
+        await opts.beforeSend?.();
+      } catch (error) {
+        await permit.done();
+        throw error;
+      }
       // The permit's done time is the latest the request can have reached the server; the
       // budget counts it against the window until then (send-time confirmation, decision 0006).
       raw = await sendAttempt(

@@ -68,6 +68,11 @@ export interface RequestOptions {
   priority?: Priority;
   /** Per-attempt timeout for this call, real milliseconds. @default the client's `timeoutMs` */
   timeoutMs?: number;
+  /**
+   * Awaited after the budget granted an attempt and right before its request leaves; when it
+   * throws, nothing is sent. The broker opens a lease intent here (lease-intents.ts).
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** The client's options with defaults applied and values checked. */

@@ -17,8 +17,13 @@ import { UnexpectedResponseError } from './errors/unexpected-response-error.ts';
  * - `reportRateLimited`: tell the budget so every caller of that bucket backs off.
  */
 export const RETRY_POLICY = {
-  /** Connection refused/reset, DNS failure: nothing was answered. */
+  /** Connection reset or closed mid-exchange: nothing was answered. */
   network: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /**
+   * The connection was never made (refused, DNS, TLS; `NetworkError.requestSent` false): fail
+   * fast with "nothing could be reached" — backing off for seconds will not make a server listen.
+   */
+  unreachable: { retry: false, wait: 'backoff', reportRateLimited: false },
   /** No answer within `timeoutMs`. */
   timeout: { retry: true, wait: 'backoff', reportRateLimited: false },
   /** 429 `TooManyRequestsException` (by name, any status), or a 429 without a known errorName. */
@@ -43,7 +48,10 @@ export type FailureKind = keyof typeof RETRY_POLICY;
 /** Which row of {@link RETRY_POLICY} an attempt's error falls in. */
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof RateLimitedError) return 'rateLimited';
-  if (error instanceof NetworkError) return error.timedOut ? 'timeout' : 'network';
+  if (error instanceof NetworkError) {
+    if (error.timedOut) return 'timeout';
+    return error.requestSent ? 'network' : 'unreachable';
+  }
   if (error instanceof ApiError) {
     if (error.status >= 500) return 'serverError';
     // An unknown name on a 429 is still the server saying "slow down".

@@ -47,7 +47,12 @@ export async function sendAttempt(
       const cause = new Error(`no complete answer within ${init.timeoutMs} ms`);
       throw new NetworkError({ ...info, timedOut: true, cause });
     }
-    throw new NetworkError({ ...info, timedOut: false, cause: transportCause(error, init.apiKey) });
+    throw new NetworkError({
+      ...info,
+      timedOut: false,
+      cause: transportCause(error, init.apiKey),
+      baseUrl: URL.canParse(request.url) ? new URL(request.url).origin : undefined,
+    });
   } finally {
     clearTimeout(timer);
   }

@@ -27,7 +27,11 @@ export type Outcome =
   | 'finalized'
   /** Released without an SMS; the broker watches it until expiry to learn whether it was refunded. */
   | 'cancelled'
-  /** The lease failed after the request was sent and could not be confirmed (kept for audit). */
+  /**
+   * A lease intent (negative id): written before `POST /activations` leaves, open while its
+   * answer is not known — on the wire, lost, or not yet looked up in the history. Closed as
+   * `cancelled` with status `leasedAs:<id>`, `notLeased` or `notSent`.
+   */
   | 'unknown';
 
 /** What the ledger and `activations` show for one activation; safe to print (no key). */
@@ -51,6 +55,12 @@ export interface ActivationRecord {
   releasedAt: string | undefined;
   /** When the broker first saw an SMS (real wall clock), if any. */
   smsAt: string | undefined;
+  /**
+   * Found only through the history after a lease's answer was lost, and not provably this
+   * broker's (without Redis another broker or tool may share the key): never handed to a test,
+   * released at once and watched until it ends. See docs/decisions/0013.
+   */
+  orphan?: true;
 }
 
 /** One SMS as the test sees it. */
@@ -65,7 +75,19 @@ export interface SmsMessage {
 }
 
 export type BrokerRequest =
-  | { id: number; op: 'hello'; protocol: number; owner: string; pid: number }
+  | {
+      id: number;
+      op: 'hello';
+      protocol: number;
+      owner: string;
+      pid: number;
+      /**
+       * The settings this client would start a broker with, to catch a broker running with
+       * others (see {@link HelloResult}). Added without a protocol bump: absent from an older
+       * client, which is served as before.
+       */
+      settings?: SettingsFingerprint;
+    }
   | { id: number; op: 'heartbeat' }
   | {
       id: number;
@@ -90,7 +112,61 @@ export type BrokerRequest =
    * Added without a protocol bump: an older broker answers "Unknown broker operation", which the
    * client turns into a clear error (see `BrokerClient.read`).
    */
-  | ({ id: number; op: 'read' } & ReadQuery);
+  | ({ id: number; op: 'read' } & ReadQuery)
+  /**
+   * Ask the broker to exit as its idle exit does (`playwright-tempnumber broker stop`; a client
+   * replacing an idle broker whose settings differ). Refused while activations wait for an SMS,
+   * unless `force`. Added without a protocol bump, like `read`.
+   */
+  | {
+      id: number;
+      op: 'stop';
+      /** Stop even with activations waiting (the next broker reconciles them from the ledger). */
+      force?: boolean;
+      /** Refuse unless no other client is being served (a client replacing a broker it found idle). */
+      ifIdle?: boolean;
+    };
+
+/**
+ * One setting of a {@link SettingsFingerprint}: a keyed hash of its value (HMAC with the API key,
+ * so a secret such as a Redis password cannot be guessed from it), and the value itself only
+ * for settings that are not secret.
+ */
+export interface SettingFingerprint {
+  hash: string;
+  value?: string | number | boolean;
+}
+
+/** The settings a broker runs with that a client must not be served silently without, by name. */
+export type SettingsFingerprint = Record<string, SettingFingerprint>;
+
+/** One setting in which a client and the running broker differ; `value`s only for non-secrets. */
+export interface SettingDifference {
+  /** The environment variable that sets it, e.g. `TEMPNUMBER_TIME_SCALE`. */
+  setting: string;
+  broker?: string | number | boolean;
+  client?: string | number | boolean;
+}
+
+/** Result of `hello`. */
+export interface HelloResult {
+  pid: number;
+  protocol: number;
+  account: string;
+  /**
+   * The client's settings differ from this broker's and the broker is idle (no other client,
+   * nothing waiting): the client should `stop` it (`ifIdle`) and start one with its own. A busy
+   * broker refuses `hello` instead, naming the differences.
+   */
+  settingsDiffer?: SettingDifference[];
+}
+
+/** Result of `stop`: the broker answers, then exits. */
+export interface StopResult {
+  pid: number;
+  /** Activations left waiting (only with `force`); the next broker reconciles them. */
+  waiting: number;
+}
 
 /** What a `read` asks for; its answer is the API client's result, {@link ReadResults}. */
 export type ReadWhat = 'balance' | 'history' | 'pricelistByCountry' | 'singleService';

@@ -16,14 +16,36 @@ export const DEFAULT_BASE_URL = 'https://tn-api.com/api/v1';
 export interface Settings {
   /** `TEMPNUMBER_API_KEY`. Never printed; use {@link accountId} to name the account. */
   apiKey: string;
-  /** `TEMPNUMBER_BASE_URL`, without a trailing slash. @default 'https://tn-api.com/api/v1' */
+  /**
+   * `TEMPNUMBER_BASE_URL`, in its {@link canonicalBaseUrl} form (lower-case scheme and host, no
+   * default port, no trailing slash). @default 'https://tn-api.com/api/v1'
+   */
   baseUrl: string;
   /** `TEMPNUMBER_REDIS_URL`: share the budget across machines. Unset: one machine. */
   redisUrl: string | undefined;
   /** `TEMPNUMBER_RUNTIME_DIR`: where the broker's socket, lock, ledger and journal live. */
   runtimeDir: string;
-  /** `TEMPNUMBER_TIME_SCALE`: how many times faster than real time the API's clock runs (sandbox only). @default 1 */
+  /**
+   * `TEMPNUMBER_TIME_SCALE`: how many times faster than real time the API's clock runs. Only a
+   * loopback base URL (a local sandbox) may use another value than 1; see {@link isLoopbackUrl}.
+   * @default 1
+   */
   timeScale: number;
+  /**
+   * `TEMPNUMBER_REQUEST_TIMEOUT_MS`: how long one API request may take (real ms) before it
+   * counts as lost. Twice this is the in-flight bound ({@link maxInFlightMs}). @default 15000
+   */
+  requestTimeoutMs: number;
+}
+
+/**
+ * The longest a request can still act at the server after it was sent (real ms): twice its
+ * timeout, since a server may start on a request late and finish it after the client gave up.
+ * The budget counts an unanswered request for this long, and a lease whose answer was lost is
+ * looked up in the history only after it (lease-intents.ts). 30 s at the default timeout.
+ */
+export function maxInFlightMs(settings: Pick<Settings, 'requestTimeoutMs'>): number {
+  return 2 * settings.requestTimeoutMs;
 }
 
 export type SettingsOverrides = Partial<{ [K in keyof Settings]: Settings[K] | undefined }>;
@@ -47,31 +69,77 @@ export function resolveSettings(overrides: SettingsOverrides = {}, sources: Sett
   const env = readEnv(sources);
   const apiKey = overrides.apiKey ?? nonEmpty(env.TEMPNUMBER_API_KEY);
   if (!apiKey) throw new ConfigurationError(MISSING_KEY_HELP);
-  const baseUrl = (overrides.baseUrl ?? nonEmpty(env.TEMPNUMBER_BASE_URL) ?? DEFAULT_BASE_URL).replace(
-    /\/+$/,
-    '',
-  );
-  try {
-    const url = new URL(baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-  } catch {
+  const typed = overrides.baseUrl ?? nonEmpty(env.TEMPNUMBER_BASE_URL) ?? DEFAULT_BASE_URL;
+  // Canonical once, here: the account id (hence the broker, its runtime dir and its budget)
+  // derives from it, so two spellings of one API must not make two brokers with two budgets.
+  const baseUrl = canonicalBaseUrl(typed);
+  if (baseUrl === undefined) {
     throw new ConfigurationError(
-      `TEMPNUMBER_BASE_URL must be an http(s) URL such as ${DEFAULT_BASE_URL}, got ${JSON.stringify(baseUrl)}.`,
+      `TEMPNUMBER_BASE_URL must be an http(s) URL such as ${DEFAULT_BASE_URL}, got ${JSON.stringify(typed)}.`,
     );
   }
-  const timeScale = overrides.timeScale ?? parseTimeScale(env.TEMPNUMBER_TIME_SCALE);
+  const timeScale =
+    overrides.timeScale === undefined
+      ? parseTimeScale(env.TEMPNUMBER_TIME_SCALE)
+      : checkTimeScale(overrides.timeScale, 'The timeScale option');
+  if (timeScale !== 1 && !isLoopbackUrl(baseUrl)) {
+    throw new ConfigurationError(
+      timeScaleOffLoopbackHelp(timeScale, baseUrl, overrides.timeScale === undefined),
+    );
+  }
   return {
     apiKey,
     baseUrl,
     redisUrl: overrides.redisUrl ?? nonEmpty(env.TEMPNUMBER_REDIS_URL),
     runtimeDir: overrides.runtimeDir ?? nonEmpty(env.TEMPNUMBER_RUNTIME_DIR) ?? defaultRuntimeDir(env),
     timeScale,
+    requestTimeoutMs: overrides.requestTimeoutMs ?? parseRequestTimeout(env.TEMPNUMBER_REQUEST_TIMEOUT_MS),
   };
 }
 
-/** A short, stable, non-reversible name for an account: base URL + key, hashed. Safe to print. */
+/**
+ * A short, stable, non-reversible name for an account: base URL + key, hashed. Safe to print.
+ * The URL is taken in its {@link canonicalBaseUrl} form, so spellings of one API
+ * (`https://TN-API.com:443/api/v1/`) name one account, one broker and one budget.
+ */
 export function accountId(settings: Pick<Settings, 'apiKey' | 'baseUrl'>): string {
-  return createHash('sha256').update(`${settings.baseUrl}\n${settings.apiKey}`).digest('hex').slice(0, 12);
+  const baseUrl = canonicalBaseUrl(settings.baseUrl) ?? settings.baseUrl;
+  return createHash('sha256').update(`${baseUrl}\n${settings.apiKey}`).digest('hex').slice(0, 12);
+}
+
+/**
+ * The one spelling of an http(s) base URL: scheme and host lower-cased and the default port
+ * dropped (WHATWG URL does both), trailing slashes dropped; the path is otherwise kept as typed
+ * (it may be case-sensitive on the server). Undefined when `url` is not an http(s) URL.
+ *
+ * @example canonicalBaseUrl('HTTPS://TN-API.com:443/api/v1/') // 'https://tn-api.com/api/v1'
+ */
+export function canonicalBaseUrl(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+  const { href, pathname, search, hash } = parsed;
+  const origin = href.slice(0, href.length - pathname.length - search.length - hash.length);
+  return `${origin}${pathname.replace(/\/+$/, '')}${search}${hash}`;
+}
+
+/**
+ * True when `url` is an http(s) URL on this machine: `localhost`, 127.0.0.0/8 or `[::1]`, the
+ * only places a sandbox runs. Hosts are read the WHATWG way, so `127.1` and `[0:0::1]` count and
+ * `127.0.0.1.example.com` does not.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Per-user runtime dir: `$XDG_RUNTIME_DIR/playwright-tempnumber`, else `<tmp>/playwright-tempnumber-<uid>`. */
@@ -108,10 +176,39 @@ function readEnv(sources: SettingsSources): NodeJS.ProcessEnv {
 
 function parseTimeScale(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return 1;
-  const value = Number(raw);
+  return checkTimeScale(Number(raw), 'TEMPNUMBER_TIME_SCALE', raw);
+}
+
+function checkTimeScale(value: number, source: string, raw: unknown = value): number {
   if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(`${source} must be a positive number, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
+}
+
+// Every rate-limit window and lifetime is divided by the scale (docs/decisions/0004-time-scale.md):
+// a value left over from sandbox work would make the broker send that many times the published
+// rate to a real API. Names the host, never the whole URL: it may carry credentials.
+function timeScaleOffLoopbackHelp(timeScale: number, baseUrl: string, fromEnv: boolean): string {
+  const source = fromEnv ? 'TEMPNUMBER_TIME_SCALE' : 'The timeScale option';
+  const unset = fromEnv
+    ? 'Unset TEMPNUMBER_TIME_SCALE (or set it to 1) in the environment and .env'
+    : 'Drop the timeScale option';
+  return (
+    `${source} is ${timeScale}, but the API at ${new URL(baseUrl).host} is not on this machine. ` +
+    `A time scale divides every rate-limit window and lifetime, so the broker would call that API at ${timeScale}× ` +
+    'its published rate limits; it is meant for the local sandbox only. ' +
+    `${unset} to use this API, or point TEMPNUMBER_BASE_URL at a local sandbox ` +
+    '(e.g. http://127.0.0.1:8787/api/v1, started with `npx playwright-tempnumber sandbox --port 8787`).'
+  );
+}
+
+function parseRequestTimeout(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 15_000;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 100 || value > 600_000) {
     throw new ConfigurationError(
-      `TEMPNUMBER_TIME_SCALE must be a positive number, got ${JSON.stringify(raw)}.`,
+      `TEMPNUMBER_REQUEST_TIMEOUT_MS must be a number of milliseconds between 100 and 600000, got ${JSON.stringify(raw)}.`,
     );
   }
   return value;

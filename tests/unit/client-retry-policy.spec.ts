@@ -13,8 +13,12 @@ import { type RawReply, recordingBudget, startRawServer } from './client-raw-ser
 const RETRIES = 2;
 
 /** A server answer (or a failing budget) that produces each row of the table. */
-const PRODUCERS: Record<FailureKind, Array<{ title: string; reply?: RawReply; budgetFails?: true }>> = {
+const PRODUCERS: Record<
+  FailureKind,
+  Array<{ title: string; reply?: RawReply; budgetFails?: true; nothingListens?: true }>
+> = {
   network: [{ title: 'a reset connection', reply: 'reset' }],
+  unreachable: [{ title: 'a refused connection (nothing listens)', nothingListens: true }],
   timeout: [{ title: 'no answer within timeoutMs', reply: 'hang' }],
   rateLimited: [
     {
@@ -68,6 +72,8 @@ for (const [kind, row] of Object.entries(RETRY_POLICY) as Array<
       const retried = row.retry && call.startsWith('GET');
       test(`${kind}: ${producer.title} on ${call} is ${retried ? `retried ${RETRIES} times` : 'not retried'}${row.reportRateLimited ? ' and reported to the budget' : ''}`, async () => {
         const server = await startRawServer(() => producer.reply ?? { status: 200, body: {} });
+        // A port that was just closed: connecting to it is refused, nothing is sent.
+        if (producer.nothingListens) await server.close();
         try {
           const budget = recordingBudget(
             producer.budgetFails ? failingBudget : createLocalBudget({ timeScale: 1000 }),
@@ -89,12 +95,12 @@ for (const [kind, row] of Object.entries(RETRY_POLICY) as Array<
 
           expect(failureKind(error)).toBe(kind);
           expect(budget.calls.filter((c) => c.op === 'acquire')).toHaveLength(attempts);
-          expect(server.requests).toHaveLength(producer.budgetFails ? 0 : attempts);
+          expect(server.requests).toHaveLength(producer.budgetFails || producer.nothingListens ? 0 : attempts);
           expect(budget.calls.filter((c) => c.op === 'reportRateLimited')).toHaveLength(
             row.reportRateLimited ? attempts : 0,
           );
         } finally {
-          await server.close();
+          if (!producer.nothingListens) await server.close();
         }
       });
     }

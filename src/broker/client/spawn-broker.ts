@@ -39,6 +39,7 @@ export async function spawnBroker(settings: Settings, paths: RuntimePaths): Prom
   env.TEMPNUMBER_API_KEY = settings.apiKey;
   env.TEMPNUMBER_BASE_URL = settings.baseUrl;
   env.TEMPNUMBER_TIME_SCALE = String(settings.timeScale);
+  env.TEMPNUMBER_REQUEST_TIMEOUT_MS = String(settings.requestTimeoutMs);
   if (settings.redisUrl !== undefined) env.TEMPNUMBER_REDIS_URL = settings.redisUrl;
 
   const log = await open(paths.log, 'a', 0o600);

@@ -1,10 +1,10 @@
 /**
- * What this broker is doing right now per service+country, for the guards and the lost-lease
- * check: lease attempts past their guards (they will count at the API as soon as their POST
- * lands, so the delivery-rate guard counts them as possible failures), whether their POST is
- * still on the wire, activation ids already taken (so a lost-lease lookup never claims a
- * number another attempt got), and a signal whenever any of that, or a delivery outcome,
- * changes — what a held lease waits on.
+ * What this broker is doing right now per service+country, for the guards: lease attempts past
+ * their guards (they will count at the API as soon as their POST lands, so the delivery-rate
+ * guard counts them as possible failures), whether their POST is still on the wire, and a
+ * signal whenever any of that, a delivery outcome or a lease intent changes — what a held lease
+ * and a lost-answer lookup wait on. Which activation belongs to whom is the store's
+ * (`claimActivation`, lease-intents.ts).
  *
  * In-process only: brokers of one account on other machines (Redis mode) see each other's
  * activations through the store once booked, not while their POST is in flight.
@@ -22,22 +22,15 @@ export interface PairActivity {
   inFlight(pair: string, exceptId?: string): number;
   /** Attempts of `pair` whose POST is unanswered, other than `exceptId`. */
   posting(pair: string, exceptId?: string): number;
-  /** Mark `activationId` as taken; false when it already was (by another attempt). */
-  claim(activationId: number): boolean;
-  isClaimed(activationId: number): boolean;
   /** Something changed for `pair` (an outcome was recorded, an attempt ended): wake waiters. */
   notify(pair: string): void;
   /** Resolves at the next {@link notify} of `pair`, after `ms`, or when `signal` aborts. */
   changed(pair: string, ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** Claimed ids are kept this many at most (oldest forgotten first); the ledger covers older ones. */
-const MAX_CLAIMED = 10_000;
-
 /** Create an empty activity register. */
 export function createPairActivity(): PairActivity {
   const attempts = new Map<string, Map<string, { posting: boolean }>>();
-  const claimed = new Set<number>();
   const waiters = new Map<string, Set<() => void>>();
 
   const of = (pair: string) => attempts.get(pair) ?? new Map<string, { posting: boolean }>();
@@ -70,13 +63,6 @@ export function createPairActivity(): PairActivity {
     },
     inFlight: (pair, exceptId) => count(pair, exceptId, false),
     posting: (pair, exceptId) => count(pair, exceptId, true),
-    claim(activationId) {
-      if (claimed.has(activationId)) return false;
-      claimed.add(activationId);
-      if (claimed.size > MAX_CLAIMED) claimed.delete(claimed.values().next().value as number);
-      return true;
-    },
-    isClaimed: (activationId) => claimed.has(activationId),
     notify,
     changed(pair, ms, signal) {
       return new Promise<void>((resolve) => {

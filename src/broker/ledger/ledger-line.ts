@@ -36,5 +36,6 @@ export function parseLedgerLine(line: string): ActivationRecord | undefined {
     expiresAt: v.expiresAt as string,
     releasedAt: typeof v.releasedAt === 'string' ? v.releasedAt : undefined,
     smsAt: typeof v.smsAt === 'string' ? v.smsAt : undefined,
+    ...(v.orphan === true ? { orphan: true as const } : {}),
   };
 }

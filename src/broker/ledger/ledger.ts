@@ -10,8 +10,11 @@ import type { ActivationRecord } from '../protocol.ts';
 import { parseLedgerLine } from './ledger-line.ts';
 
 export interface Ledger {
-  /** Write a snapshot of `record` and fsync it; also updates the in-memory view. */
-  append(record: ActivationRecord): Promise<void>;
+  /**
+   * Write snapshots of `records` and fsync them once; also updates the in-memory view. Several
+   * records go in one write, so a crash keeps all of them or (a torn last line) the earlier ones.
+   */
+  append(...records: ActivationRecord[]): Promise<void>;
   get(id: number): ActivationRecord | undefined;
   /** Every known record, newest lease first. */
   all(): ActivationRecord[];
@@ -43,13 +46,13 @@ export async function openLedger(path: string, options: OpenLedgerOptions = {}):
   let queue: Promise<void> = Promise.resolve();
 
   return {
-    append(record) {
-      const snapshot = { ...record };
+    append(...toWrite) {
+      const snapshots = toWrite.map((record) => ({ ...record }));
       // Appends are serialized so lines never interleave and fsyncs complete in order.
       const write = queue.then(async () => {
-        await handle.appendFile(`${JSON.stringify(snapshot)}\n`);
+        await handle.appendFile(snapshots.map((snapshot) => `${JSON.stringify(snapshot)}\n`).join(''));
         await handle.datasync();
-        records.set(snapshot.id, snapshot);
+        for (const snapshot of snapshots) records.set(snapshot.id, snapshot);
       });
       queue = write.catch(() => {});
       return write;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createTempNumberClient } from '../../api/client.ts';
 import { resolveGuardSettings } from '../../config/guard-settings.ts';
+import { maxInFlightMs } from '../../config/settings.ts';
 import { scaledMaxWaitMs } from '../../limits/max-wait.ts';
 import { createStoreBudget } from '../../limits/request-budget.ts';
 import { scaledLimits } from '../../limits/scaled-limits.ts';
@@ -44,13 +45,18 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   });
   cleanups.unshift(() => store.close());
   const budget = measureBudget(
-    createStoreBudget(store, { limits, maxWaitMsByPriority: scaledMaxWaitMs(settings.timeScale) }),
+    createStoreBudget(store, {
+      limits,
+      maxWaitMsByPriority: scaledMaxWaitMs(settings.timeScale),
+      maxInFlightMs: maxInFlightMs(settings),
+    }),
   );
   const apiOptions = {
     apiKey: settings.apiKey,
     baseUrl: settings.baseUrl,
     budget: budget.budget,
     timeScale: settings.timeScale,
+    timeoutMs: settings.requestTimeoutMs,
   };
   const api = createTempNumberClient(apiOptions);
   const apiOnce = createTempNumberClient({ ...apiOptions, retries: 0 });

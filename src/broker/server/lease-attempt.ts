@@ -4,6 +4,7 @@
  * the books. A number that arrives after its client went away is booked and released at once.
  */
 import type { ApiError } from '../../api/errors/api-error.ts';
+import { isTempNumberError } from '../../api/errors/tempnumber-error.ts';
 import type { Activation } from '../../api/response-types.ts';
 import { checkLease } from '../guards/check-lease.ts';
 import { BOOTSTRAP_WAIT_MS } from '../guards/guard-runtime.ts';
@@ -12,14 +13,21 @@ import type { LeaseResult } from '../protocol.ts';
 import type { BrokerContext, ClientConnection } from './broker-context.ts';
 import type { LeaseRequest } from './lease.ts';
 import { postFailureKind, skipRuleFor } from './lease-failure.ts';
-import { findLostLease, unknownLeaseRecord } from './lost-lease.ts';
-import { lifetimeRealMs, registerLease } from './register-lease.ts';
+import {
+  claimActivation,
+  closedIntent,
+  closeIntent,
+  forgetIntent,
+  type LeaseIntent,
+  markSent,
+  openIntent,
+  reconcileIntent,
+  scheduleIntentReconcile,
+} from './lease-intents.ts';
+import { DELIVERY_WINDOW_API_MS, lifetimeRealMs, registerLease } from './register-lease.ts';
 import { releaseActivation } from './release.ts';
-import { scheduleUnknownReconcile } from './unknown-leases.ts';
 import { brokerError, relay } from './wire-error.ts';
 
-/** The delivery-rate rule counts over 24 h of API time (reference §6.2). */
-export const DELIVERY_WINDOW_API_MS = 24 * 3600_000;
 /** POSTs per country: the first, and up to two after a refusal or a lost answer ruled out. */
 const MAX_POSTS = 3;
 /** Pause before another POST (real ms, times the attempt number); the budget paces it too. */
@@ -92,17 +100,35 @@ async function guardedLease(info: AttemptInfo): Promise<Attempt> {
     await dropSlot();
     return posted;
   }
-  return book(info, posted.value, posted.budgetWaitMs);
+  return book(info, posted.value, posted.budgetWaitMs, posted.intent);
 }
 
-type Posted = { value: Activation; budgetWaitMs: number } | Exclude<Attempt, { leased: unknown }>;
+type Posted =
+  | { value: Activation; budgetWaitMs: number; intent: LeaseIntent }
+  | Exclude<Attempt, { leased: unknown }>;
 
+/**
+ * POST until a number is answered: each POST behind a durable lease intent (lease-intents.ts).
+ * A lost answer is reconciled against the history before anything else; a number found there
+ * goes to this test only when it is provably this broker's (Redis), else it is released as an
+ * orphan and the next POST gets a fresh number.
+ */
 async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
-  const { ctx, request, country, pair, attemptId } = info;
+  const { ctx, connection, request, country, pair, attemptId, owner } = info;
   const { maxPrice, service } = request;
-  const budgetWaitMs = 0;
+  const orphans: number[] = [];
   for (let post = 1; ; post++) {
-    const sentAtMs = ctx.now();
+    let intent: LeaseIntent;
+    try {
+      intent = await openIntent(ctx, { service, country, owner });
+    } catch (error) {
+      return {
+        fatal: brokerError(
+          `Leasing ${pair}: could not write the lease intent to the ledger ${ctx.paths.ledger} ` +
+            `(${(error as Error).message}), so nothing was sent. Free disk space or fix the permissions of the runtime dir.`,
+        ),
+      };
+    }
     ctx.guards.activity.begin(pair, attemptId);
     try {
       const leased = await ctx.budget.measure(() =>
@@ -112,46 +138,85 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
             countryId: country,
             ...(maxPrice === undefined ? {} : { expectedPrice: maxPrice }),
           },
-          { priority: 'normal' },
+          { priority: 'normal', beforeSend: () => markSent(ctx, intent) },
         ),
       );
-      ctx.guards.activity.claim(leased.value.id);
       ctx.guards.activity.answered(pair, attemptId);
-      return { value: leased.value, budgetWaitMs: budgetWaitMs + leased.budgetWaitMs };
+      return { value: leased.value, budgetWaitMs: leased.budgetWaitMs, intent };
     } catch (error) {
       ctx.guards.activity.answered(pair, attemptId);
-      const kind = postFailureKind(error);
-      if (kind === 'uncertain') {
-        const lookup = await findLostLease(ctx, { service, country, attemptId, sentAtMs });
-        if ('unreadable' in lookup)
-          return { fatal: await recordUnknown(info, error, lookup.unreadable, sentAtMs) };
-        if (lookup.found) {
-          ctx.log(
-            `lease of ${pair} lost its answer (${(error as Error).name}); found activation ${lookup.found.id} in history`,
-          );
-          return { value: lookup.found, budgetWaitMs };
+      const kind = intent.sentAtMs === undefined ? 'notSent' : postFailureKind(error);
+      if (kind === 'notSent') {
+        await closeIntent(ctx, intent, 'notSent').catch(logLedgerError(ctx));
+        if (isTempNumberError(error, 'NetworkError')) {
+          return { fatal: relay(error, `Leasing ${service} in ${country}: ${(error as Error).message} Nothing was leased.`, { service, country }) };
         }
-        ctx.log(
-          `lease of ${pair} lost its answer (${(error as Error).name}); the history shows nothing was leased`,
-        );
+        return classifyFailure(info, error, false);
+      }
+      if (kind === 'uncertain') {
+        const verdict = await reconcileIntent(ctx, intent, {
+          waitingTest: !connection.closedSignal?.aborted,
+        });
+        const lost = `lease of ${pair} lost its answer (${(error as Error).name})`;
+        if (verdict.kind === 'unreadable') {
+          scheduleIntentReconcile(ctx);
+          return { fatal: unknownOutcome(info, error, verdict.error, intent) };
+        }
+        if (verdict.kind === 'leased') {
+          ctx.log(`${lost}; found activation ${verdict.activation.id} in history, claimed account-wide`);
+          return { value: verdict.activation, budgetWaitMs: 0, intent };
+        }
+        if (verdict.kind === 'orphan') orphans.push(verdict.activationId);
+        else ctx.log(`${lost}; the history shows nothing was leased`);
+      } else {
+        await closeIntent(ctx, intent, 'notLeased').catch(logLedgerError(ctx));
       }
       // "No numbers right now" and a passing outage look alike: the next country first, if any.
       const skipFirst = kind === 'transient' && !info.isLast && skipRuleFor(error) !== undefined;
       if (kind === 'final' || skipFirst || post >= MAX_POSTS) {
-        return classifyFailure(info, error, kind === 'uncertain');
+        return classifyFailure(info, error, kind === 'uncertain', orphans);
       }
       await new Promise((r) => setTimeout(r, REPOST_PAUSE_MS * post));
     }
   }
 }
 
-/** Book the number; if its client left meanwhile, release it at once (cancelled). */
-async function book(info: AttemptInfo, value: Activation, budgetWaitMs: number): Promise<Attempt> {
-  const { ctx, connection, request, country, pair, attemptId, owner } = info;
-  if (ctx.tracker.get(value.id) || ctx.ledger.get(value.id)) {
+/**
+ * Book the number with its intent closed in the same ledger write; if its client left
+ * meanwhile, release it at once (cancelled). A booking refused for any reason leaves the
+ * activation recorded and the intent closed, and says why.
+ */
+async function book(
+  info: AttemptInfo,
+  value: Activation,
+  budgetWaitMs: number,
+  intent: LeaseIntent,
+): Promise<Attempt> {
+  const { ctx, connection, request, country, pair, owner } = info;
+  const known = ctx.tracker.get(value.id)?.record ?? ctx.ledger.get(value.id);
+  if (known && sameNumber(known.number, value.number)) {
     // Never hand one number to two tests, whatever went wrong upstream.
+    await closeIntent(ctx, intent, `leasedAs:${value.id} (already booked)`).catch(logLedgerError(ctx));
     return {
-      fatal: brokerError(`Activation ${value.id} (${pair}) is already booked; not handing it out twice.`),
+      fatal: brokerError(
+        `Activation ${value.id} (${pair}, ${known.number}) is already booked by this broker; not handing it out twice. ` +
+          'Its record stays in the ledger; lease again for a fresh number.',
+        { activationId: value.id },
+      ),
+    };
+  }
+  if (known) {
+    // Same id, another number: the record belongs to an earlier API instance (a restarted sandbox).
+    ctx.log(`activation ${value.id} in the ledger was ${known.number}, an earlier API instance's; replacing it`);
+  }
+  if (!(await claimActivation(ctx, value.id).catch(() => true))) {
+    await closeIntent(ctx, intent, `leasedAs:${value.id} (claimed by another broker)`).catch(logLedgerError(ctx));
+    return {
+      fatal: brokerError(
+        `Activation ${value.id} (${pair}) was answered to this broker but is claimed by another broker of the account; ` +
+          'it stays with that broker. Lease again for a fresh number.',
+        { activationId: value.id },
+      ),
     };
   }
   const record = await registerLease(ctx, {
@@ -161,9 +226,10 @@ async function book(info: AttemptInfo, value: Activation, budgetWaitMs: number):
     pair,
     owner,
     connectionId: connection.id,
-    tempPendingKey: attemptId,
-    deliveryWindowMs: DELIVERY_WINDOW_API_MS / ctx.timeScale,
+    tempPendingKey: info.attemptId,
+    alsoWrite: [closedIntent(ctx, intent, `leasedAs:${value.id}`)],
   });
+  await forgetIntent(ctx, intent);
   ctx.guards.balance.spend(record.price);
   if (record.price > 0) ctx.guards.balance.learnPrice(pair, record.price);
   const tracked = ctx.tracker.get(record.id);
@@ -177,25 +243,24 @@ async function book(info: AttemptInfo, value: Activation, budgetWaitMs: number):
   return { leased: record, budgetWaitMs };
 }
 
-async function recordUnknown(info: AttemptInfo, postError: unknown, readError: Error, sentAtMs: number) {
-  const { ctx, request, country, pair, owner } = info;
-  const record = unknownLeaseRecord(ctx, { service: request.service, country, owner, sentAtMs });
-  await ctx.ledger
-    .append(record)
-    .catch((e: unknown) => ctx.log(`ledger write failed: ${(e as Error).message}`));
-  // Counted as an activation without an SMS: if it happened, nobody has its number.
-  await ctx.store
-    .recordActivation(pair, record.id, DELIVERY_WINDOW_API_MS / ctx.timeScale)
-    .then(() => ctx.store.recordOutcome(pair, record.id, 'noSms'))
-    .catch(() => {});
-  scheduleUnknownReconcile(ctx);
-  ctx.log(`lease of ${pair} may have happened (answer lost, history unreadable): recorded as ${record.id}`);
+function sameNumber(recorded: string, answered: Activation['number']): boolean {
+  return recorded.replace(/\D/g, '') === String(answered ?? '').replace(/\D/g, '');
+}
+
+function logLedgerError(ctx: BrokerContext) {
+  return (e: unknown) => ctx.log(`ledger write failed: ${(e as Error).message}`);
+}
+
+/** The answer was lost and the history unreadable: the intent stays open for reconciliation. */
+function unknownOutcome(info: AttemptInfo, postError: unknown, readError: Error, intent: LeaseIntent) {
+  const { ctx, request, country, pair } = info;
+  ctx.log(`lease of ${pair} may have happened (answer lost, history unreadable): intent ${intent.record.id} stays open`);
   return relay(
     postError,
     `Leasing ${request.service} in ${country}: the answer was lost (${(postError as Error).message}) and the ` +
-      `history could not be read to check it (${readError.message}). A number may have been leased; it is ` +
-      `recorded for reconciliation in ${ctx.paths.ledger} (entry ${record.id}) and the broker will look it up ` +
-      'again. Not leasing again for this test, so it is never charged twice.',
+      `history could not be read to check it (${readError.message}). A number may have been leased; its lease ` +
+      `intent (entry ${intent.record.id} in ${ctx.paths.ledger}) stays open, and this broker or the next one ` +
+      'looks it up in the history again. Not leasing again for this test, so it is never charged twice.',
     { service: request.service, country },
   );
 }
@@ -204,6 +269,7 @@ async function classifyFailure(
   info: AttemptInfo,
   error: unknown,
   ruledOut: boolean,
+  orphans: number[] = [],
 ): Promise<Exclude<Attempt, { leased: unknown }>> {
   const { ctx, request, country, pair } = info;
   if (isFamily(error, 'priceChanged') && typeof (error as ApiError).newPrice === 'number') {
@@ -231,7 +297,14 @@ async function classifyFailure(
       ),
     };
   }
-  const lost = ruledOut ? ' The history shows no activation from this request, so nothing was leased.' : '';
+  const lost =
+    orphans.length > 0
+      ? ` The answer was lost; the history showed activation ${orphans.join(', ')}, which could not be proven ` +
+        "this broker's (another broker or tool may use this API key; share a key through TEMPNUMBER_REDIS_URL), " +
+        'so it was recorded as an orphan and released, never handed out.'
+      : ruledOut
+        ? ' The history shows no activation from this request, so nothing was leased.'
+        : '';
   return {
     fatal: relay(error, `Leasing ${request.service} in ${country} failed: ${message}${lost}`, {
       service: request.service,

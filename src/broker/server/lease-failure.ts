@@ -38,18 +38,21 @@ export function skipRuleFor(error: unknown): SkipRule | undefined {
 }
 
 /**
+ * - `notSent`: the connection was never made (refused, DNS, TLS): nothing reached the server;
  * - `uncertain`: no usable answer — the lease may have happened (reconcile through history);
  * - `transient`: refused, nothing bought, and another try may work (after the budget allows);
  * - `final`: refused for a reason another try will not change (or one the skip rules handle).
  */
-export type PostFailureKind = 'uncertain' | 'transient' | 'final';
+export type PostFailureKind = 'notSent' | 'uncertain' | 'transient' | 'final';
 
 /** Families of API refusals worth another POST (nothing was bought). */
 const TRANSIENT_FAMILIES: ReadonlySet<string> = new Set(['serviceUnavailable', 'rateLimited']);
 
 /** Classify a failed `POST /activations`. */
 export function postFailureKind(error: unknown): PostFailureKind {
-  if (isTempNumberError(error, 'NetworkError')) return 'uncertain';
+  if (isTempNumberError(error, 'NetworkError')) {
+    return (error as { requestSent?: unknown }).requestSent === false ? 'notSent' : 'uncertain';
+  }
   const status = (error as { status?: unknown }).status;
   if (isTempNumberError(error, 'UnexpectedResponseError') && typeof status === 'number') {
     // A garbled 2xx, or a gateway's 5xx page: the API may have acted before the answer broke.

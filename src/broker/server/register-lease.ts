@@ -9,6 +9,8 @@ import type { ActivationRecord } from '../protocol.ts';
 import { type BrokerContext, NO_CAP, pendingKeyOf } from './broker-context.ts';
 import { brokerError } from './wire-error.ts';
 
+/** The delivery-rate rule counts over 24 h of API time (reference §6.2). */
+export const DELIVERY_WINDOW_API_MS = 24 * 3600_000;
 /** The sandbox's (and reportedly the API's) lifetime, when an answer lacks the times. */
 const DEFAULT_LIFETIME_API_S = 1200;
 /** A pending slot outlives the number by this much (real ms), to cover clock granularity. */
@@ -37,9 +39,11 @@ export interface NewLease {
   owner: string;
   connectionId: number | undefined;
   /** The pending slot the guard took before the POST; swapped for the activation's own key. */
-  tempPendingKey: string;
-  /** Delivery records window, real ms. */
-  deliveryWindowMs: number;
+  tempPendingKey: string | undefined;
+  /** Found only through history and not provably ours: never handed out (lease-intents.ts). */
+  orphan?: true;
+  /** Written in the same fsync'd ledger write as the record: the closed lease intent. */
+  alsoWrite?: ActivationRecord[];
 }
 
 /** Book a leased activation: ledger (fsync), tracker, store; throws when the ledger write failed. */
@@ -61,9 +65,10 @@ export async function registerLease(ctx: BrokerContext, lease: NewLease): Promis
     expiresAt: new Date(now + lifetimeMs).toISOString(),
     releasedAt: undefined,
     smsAt: undefined,
+    ...(lease.orphan ? { orphan: true as const } : {}),
   };
   let ledgerError: unknown;
-  await ctx.ledger.append(record).catch((e: unknown) => {
+  await ctx.ledger.append(record, ...(lease.alsoWrite ?? [])).catch((e: unknown) => {
     ledgerError = e;
   });
   // Without a ledger line nobody could find this paid number after a crash: do not hand it
@@ -99,8 +104,8 @@ async function storeBookkeeping(ctx: BrokerContext, lease: NewLease, lifetimeMs:
   try {
     // No cap: the slot was already counted under the temporary key; this renames it.
     await ctx.store.admitPending(pendingKeyOf(lease.data.id), lifetimeMs + PENDING_MARGIN_MS, NO_CAP);
-    await ctx.store.releasePending(lease.tempPendingKey);
-    await ctx.store.recordActivation(lease.pair, lease.data.id, lease.deliveryWindowMs);
+    if (lease.tempPendingKey !== undefined) await ctx.store.releasePending(lease.tempPendingKey);
+    await ctx.store.recordActivation(lease.pair, lease.data.id, DELIVERY_WINDOW_API_MS / ctx.timeScale);
   } catch (error) {
     ctx.log(`store bookkeeping of activation ${lease.data.id} failed: ${(error as Error).message}`);
   }

@@ -10,11 +10,11 @@ import { BrokerStartError } from './broker-start-error.ts';
 import { createBrokerContext } from './create-broker-context.ts';
 import { removeDiscovery, writeDiscovery } from './discovery-file.ts';
 import { startHousekeeping } from './housekeeping.ts';
+import { reconcileOpenIntents, scheduleIntentReconcile } from './lease-intents.ts';
 import { reconcileLedger } from './reconcile.ts';
 import { releaseOwnedBy } from './release.ts';
-import { handleRequest } from './request-handlers.ts';
+import { type BrokerControl, handleRequest } from './request-handlers.ts';
 import { listenSocket, type SocketServer } from './socket-server.ts';
-import { reconcileUnknownLeases } from './unknown-leases.ts';
 import { brokerError } from './wire-error.ts';
 
 /** A broker that listens. */
@@ -58,7 +58,8 @@ async function acquireSingleton(paths: RuntimePaths, account: string): Promise<H
   const holder = await lockHolder(paths.brokerLock);
   throw new BrokerStartError(
     `A broker for account ${account} is already running (pid ${holder?.pid ?? 'unknown'}); ` +
-      `it listens on ${paths.socket}. Use it, or stop it first (kill ${holder?.pid ?? '<pid>'}).`,
+      `it listens on ${paths.socket}. Use it, or stop it first ` +
+      `(\`playwright-tempnumber broker stop\`, or kill ${holder?.pid ?? '<pid>'}).`,
     holder ? { runningPid: holder.pid } : {},
   );
 }
@@ -70,6 +71,13 @@ async function start(
   cleanups: Array<() => Promise<void>>,
 ): Promise<RunningBroker> {
   let server: SocketServer | undefined;
+  // The `stop` op ends the broker the way its idle exit does; `close` exists once the lifecycle does.
+  let stopBroker: () => void = () => {};
+  const control: BrokerControl = {
+    connections: () => server?.connections() ?? [],
+    served: new WeakSet(),
+    stop: () => stopBroker(),
+  };
   const ctx = await createBrokerContext({
     options,
     account,
@@ -78,13 +86,16 @@ async function start(
     clientCount: () => server?.connectionCount() ?? 0,
   });
   reconcileLedger(ctx, options.adoptGraceMs ?? DEFAULT_CLIENT_TIMEOUT_MS);
-  // Leases a previous broker could not confirm or rule out; low priority, in the background.
-  void reconcileUnknownLeases(ctx);
+  // Lease intents a previous broker left open: settled in the background once their requests
+  // can no longer act at the server (lease-intents.ts).
+  void reconcileOpenIntents(ctx).then((left) => {
+    if (left > 0) scheduleIntentReconcile(ctx);
+  });
   server = await listenSocket({
     path: paths.socket,
     now: ctx.now,
     clientTimeoutMs: options.clientTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
-    handle: (connection, request) => handleRequest(ctx, connection, request),
+    handle: (connection, request) => handleRequest(ctx, connection, request, control),
     onDisconnect: (connection, cause) => {
       ctx.tracker.waits.dropConnection(connection.id);
       void releaseOwnedBy(ctx, connection.id, cause);
@@ -107,7 +118,9 @@ async function start(
   cleanups.unshift(() => removeDiscovery(paths));
   ctx.poller.start();
   cleanups.unshift(() => ctx.poller.stop());
-  return lifecycle(ctx, options, cleanups);
+  const running = lifecycle(ctx, options, cleanups);
+  stopBroker = () => void running.close();
+  return running;
 }
 
 function lifecycle(

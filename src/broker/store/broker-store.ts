@@ -95,5 +95,24 @@ export interface BrokerStore {
   putSnapshots(activations: ActivationData[]): Promise<void>;
   getSnapshots(activationIds: number[]): Promise<ActivationData[]>;
 
+  // --- lease intents and claims: no number is handed to two tests (lease-intents.ts) ---
+  /**
+   * Whether brokers of the account can see each other's intents and claims: true for Redis.
+   * In memory they are this broker's own, so a number found only through history cannot be
+   * proven this broker's (another broker or tool may use the same key).
+   */
+  readonly accountWide: boolean;
+  /** A `POST /activations` of `pair` may be on the wire for up to `ttlMs` (its in-flight bound). */
+  openIntent(pair: string, intentId: string, ttlMs: number): Promise<void>;
+  /** Its answer came back, or it was reconciled. */
+  closeIntent(pair: string, intentId: string): Promise<void>;
+  /** Intents of `pair` still open and within their bound, other than `exceptId`. */
+  liveIntents(pair: string, exceptId: string): Promise<number>;
+  /**
+   * Take `activationId` for `owner` (a broker id) for `ttlMs`: true when it was free or already
+   * `owner`'s. Every booked activation is claimed, so a lost-answer lookup never takes one.
+   */
+  claimActivation(activationId: number, owner: string, ttlMs: number): Promise<boolean>;
+
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 /** The non-budget parts of {@link BrokerStore}, in memory. */
 export type MemoryRecords = Omit<
   BrokerStore,
-  'kind' | 'reserve' | 'confirm' | 'settle' | 'unreserve' | 'block' | 'usage' | 'close'
+  'kind' | 'accountWide' | 'reserve' | 'confirm' | 'settle' | 'unreserve' | 'block' | 'usage' | 'close'
 >;
 
 /** How long the latest state of an activation is kept for other readers (real ms). */
@@ -28,6 +28,8 @@ export function createMemoryRecords(clock: Clock): MemoryRecords {
   const pairBlocks = new Map<string, { untilMs: number; reason: string }>();
   const waiting = new Map<number, number>();
   const snapshots = new Map<number, { data: ActivationData; expiresMs: number }>();
+  const intents = new Map<string, Map<string, number>>();
+  const claims = new Map<number, { owner: string; expiresMs: number }>();
 
   const dropExpired = <K, V>(map: Map<K, V>, expiresMs: (v: V) => number) => {
     const now = clock.now();
@@ -97,6 +99,26 @@ export function createMemoryRecords(clock: Clock): MemoryRecords {
     async putSnapshots(activations) {
       const expiresMs = clock.now() + SNAPSHOT_TTL_MS;
       for (const data of activations) snapshots.set(data.id, { data, expiresMs });
+    },
+    async openIntent(pair, intentId, ttlMs) {
+      const open = intents.get(pair) ?? new Map<string, number>();
+      intents.set(pair, open.set(intentId, clock.now() + ttlMs));
+    },
+    async closeIntent(pair, intentId) {
+      intents.get(pair)?.delete(intentId);
+    },
+    async liveIntents(pair, exceptId) {
+      const open = intents.get(pair);
+      if (!open) return 0;
+      dropExpired(open, (expiresMs) => expiresMs);
+      return [...open.keys()].filter((id) => id !== exceptId).length;
+    },
+    async claimActivation(activationId, owner, ttlMs) {
+      dropExpired(claims, (c) => c.expiresMs);
+      const current = claims.get(activationId);
+      if (current && current.owner !== owner) return false;
+      claims.set(activationId, { owner, expiresMs: clock.now() + ttlMs });
+      return true;
     },
     async getSnapshots(activationIds) {
       dropExpired(snapshots, (s) => s.expiresMs);

@@ -69,6 +69,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
 
   return {
     kind: 'memory',
+    accountWide: false,
     async reserve({ bucket, priority, maxWaitMs, member }) {
       const reservation = log(bucket).reserve(clock.now(), { priority, maxWaitMs, member });
       if (!reservation.granted) return { granted: false, retryInMs: reservation.retryInMs };

@@ -30,6 +30,10 @@ export function redisKeys(accountId: string) {
     leader: `${tag}:leader`,
     /** ZSET of waiting activations (id → expiry ms). */
     waiting: `${tag}:waiting`,
+    /** ZSET of a pair's open lease intents (intent id → end of its in-flight bound, ms). */
+    intents: (pair: string) => `${tag}:intents:${pair}`,
+    /** String: the broker that booked or claimed an activation (SET NX PX). */
+    claim: (activationId: number) => `${tag}:claim:${activationId}`,
     /** Hash of activation snapshots (id → JSON). */
     snapshots: `${tag}:snap`,
   } as const;

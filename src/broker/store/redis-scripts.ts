@@ -89,7 +89,7 @@ if ms <= 0 or not reason then return {} end
 return { ms, reason }
 `;
 
-/** KEYS: leader. ARGV: brokerId, ttlMs. Take leadership if free, renew it if ours. */
+/** KEYS: leader (or an activation claim). ARGV: brokerId, ttlMs. Take it if free, renew it if ours. */
 const tryLead = `
 local cur = redis.call('GET', KEYS[1])
 if not cur then

@@ -80,6 +80,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   return {
     kind: 'redis',
+    accountWide: true,
     async reserve({ bucket, priority, maxWaitMs, member }) {
       const limit = options.limits[bucket];
       const [granted, ms, slotMs] = (await aliveScript('tnReserve', bucket, [
@@ -189,6 +190,21 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       if (activationIds.length === 0) return [];
       const values = await connection.call((r) => r.hmget(keys.snapshots, ...activationIds.map(String)));
       return values.flatMap((v) => (v === null ? [] : [JSON.parse(v) as ActivationData]));
+    },
+
+    async openIntent(pair, intentId, ttlMs) {
+      await script('tnAddExpiring', [keys.intents(pair)], [intentId, Math.ceil(ttlMs)]);
+    },
+    async closeIntent(pair, intentId) {
+      await connection.call((r) => r.zrem(keys.intents(pair), intentId));
+    },
+    async liveIntents(pair, exceptId) {
+      const open = (await script('tnLiveMembers', [keys.intents(pair)], [])) as string[];
+      return open.filter((id) => id !== exceptId).length;
+    },
+    async claimActivation(activationId, owner, ttlMs) {
+      // Same decision as poll leadership: take it if free, renew it if ours.
+      return (await script('tnTryLead', [keys.claim(activationId)], [owner, Math.ceil(ttlMs)])) === 1;
     },
 
     close: () => connection.close(),
