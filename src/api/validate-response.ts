@@ -1,7 +1,8 @@
 /**
  * Minimal checks of successful bodies at the edge: enough that callers can rely on the fields
  * they branch on (an activation's numeric `id` and string `status`, history's `activations`
- * array, balance's number), without rejecting fields the API may add. A failed check throws a
+ * array), without rejecting fields the API may add. Money is the exception: every amount
+ * ({@link MONEY_FIELDS}) leaves here as a number or not at all. A failed check throws a
  * {@link ResponseShapeError}; the caller turns it into an UnexpectedResponseError.
  */
 import { ResponseShapeError } from './response-shape-error.ts';
@@ -38,6 +39,56 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/** What an amount of each kind may be. A balance may in principle go below zero; a price may not. */
+const MONEY_KINDS = {
+  price: { min: 0, expected: 'a non-negative number' },
+  balance: { min: Number.NEGATIVE_INFINITY, expected: 'a number' },
+} as const satisfies Record<string, { min: number; expected: string }>;
+
+type MoneyField = { kind: keyof typeof MONEY_KINDS; required: boolean };
+
+/**
+ * Every amount of every shape read here, in USD. A gateway may send `"0.35"` for `0.35`; passed
+ * through, the string is stored as is downstream and the broker's ledger drops that line on
+ * reload (its price is not a number), so the spend is forgotten. Hence ONE table: each amount
+ * becomes a number, or the whole answer is refused. Optional fields that are absent or `null`
+ * are left out. (`newPrice` of an error body is read in interpret-response.ts.)
+ */
+const MONEY_FIELDS = {
+  activation: { price: { kind: 'price', required: false } },
+  balance: {
+    balance: { kind: 'balance', required: true },
+    review_balance: { kind: 'balance', required: false },
+  },
+  priceListItem: { p: { kind: 'price', required: true } },
+  serviceInCountry: { price: { kind: 'price', required: true } },
+} as const satisfies Record<string, Record<string, MoneyField>>;
+
+/** A decimal as a JSON encoder writes one (`12`, `0.35`, `1.0E-5`); not hex, `Infinity` or blanks. */
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** `body` with the money fields of `shape` as numbers; throws naming the first field that is not. */
+function withMoney(body: Json, shape: keyof typeof MONEY_FIELDS, what: string): Json {
+  const out: Json = { ...body };
+  for (const [field, rule] of Object.entries(MONEY_FIELDS[shape]) as Array<[string, MoneyField]>) {
+    const value = body[field];
+    if (value === undefined || value === null) {
+      if (rule.required) throw new ResponseShapeError(`${what} has no "${field}"`);
+      delete out[field];
+      continue;
+    }
+    const amount = typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value;
+    const { min, expected } = MONEY_KINDS[rule.kind];
+    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < min) {
+      // Short: the value is server text, and this message is not scrubbed like the body is.
+      const shown = JSON.stringify(value)?.slice(0, 24) ?? String(value);
+      throw new ResponseShapeError(`${what} has "${field}": ${shown}, which is not ${expected}`);
+    }
+    out[field] = amount;
+  }
+  return out;
+}
+
 /** An activation: numeric `id` and string `status` required; `code` normalised to a string. */
 export function parseActivation(value: unknown, what = 'the activation'): Activation {
   const body = expectObject(value, what);
@@ -45,7 +96,9 @@ export function parseActivation(value: unknown, what = 'the activation'): Activa
     throw new ResponseShapeError(`${what} has no numeric "id"`);
   }
   if (typeof body.status !== 'string') throw new ResponseShapeError(`${what} has no string "status"`);
-  const { code, ...rest } = body as unknown as ActivationData & { code?: unknown };
+  const { code, ...rest } = withMoney(body, 'activation', what) as unknown as ActivationData & {
+    code?: unknown;
+  };
   const activation: Activation = rest;
   if (typeof code === 'number' && Number.isFinite(code)) activation.code = String(code);
   else if (typeof code === 'string' && code !== '') activation.code = code;
@@ -66,13 +119,13 @@ export function parseActivationsHistory(value: unknown): ActivationsHistoryPage 
   return page;
 }
 
-/** GET /user/balance: a numeric `balance`. */
+/** GET /user/balance: a numeric `balance`, and `review_balance` when sent. */
 export function parseUserBalance(value: unknown): UserBalance {
   const body = expectObject(value, 'the balance');
-  const balance = toNumber(body.balance);
-  if (balance === undefined) throw new ResponseShapeError('the balance has no numeric "balance"');
-  const review = toNumber(body.review_balance);
-  return review === undefined ? { balance } : { balance, review_balance: review };
+  const { balance, review_balance } = withMoney(body, 'balance', 'the balance') as Partial<UserBalance>;
+  return review_balance === undefined
+    ? { balance: balance as number }
+    : { balance: balance as number, review_balance };
 }
 
 /** GET /services/pricelistByCountry: `[{ c, services: [{ s, p }] }]`. */
@@ -80,8 +133,8 @@ export function parsePricelistByCountry(value: unknown): PricelistByCountry {
   return expectArray(value, 'the price list').map((item, i) => {
     const entry = expectObject(item, `price list entry #${i}`);
     if (typeof entry.c !== 'string') throw new ResponseShapeError(`price list entry #${i} has no string "c"`);
-    expectArray(entry.services, `price list entry #${i}'s "services"`);
-    return entry as unknown as PricelistByCountry[number];
+    const services = priceListItems(entry.services, `price list entry #${i}'s "services"`);
+    return { ...entry, services } as unknown as PricelistByCountry[number];
   });
 }
 
@@ -90,16 +143,25 @@ export function parsePricelistByService(value: unknown): PricelistByService {
   return expectArray(value, 'the price list').map((item, i) => {
     const entry = expectObject(item, `price list entry #${i}`);
     if (typeof entry.s !== 'string') throw new ResponseShapeError(`price list entry #${i} has no string "s"`);
-    expectArray(entry.countries, `price list entry #${i}'s "countries"`);
-    return entry as unknown as PricelistByService[number];
+    const countries = priceListItems(entry.countries, `price list entry #${i}'s "countries"`);
+    return { ...entry, countries } as unknown as PricelistByService[number];
   });
+}
+
+/** The inner `[{ …, p }]` of either price list. */
+function priceListItems(value: unknown, what: string): Json[] {
+  return expectArray(value, what).map((item, j) =>
+    withMoney(expectObject(item, `${what} #${j}`), 'priceListItem', `${what} #${j}`),
+  );
 }
 
 /** GET /services/{serviceId}/countries/{countryId}: an object with a `services` array. */
 export function parseSingleService(value: unknown): SingleService {
   const body = expectObject(value, 'the service');
-  expectArray(body.services, 'the service\'s "services"');
-  return body as unknown as SingleService;
+  const services = expectArray(body.services, 'the service\'s "services"').map((item, i) =>
+    withMoney(expectObject(item, `service #${i}`), 'serviceInCountry', `service #${i}`),
+  );
+  return { ...body, services } as unknown as SingleService;
 }
 
 /**

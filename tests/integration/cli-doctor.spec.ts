@@ -144,6 +144,44 @@ test('a missing key fails the settings check with how to set it', async () => {
   expect(sandbox.state().requests).toBe(0);
 });
 
+test('a time scale on a loopback sandbox passes the settings check with a note saying it is sandbox-only', async () => {
+  const fast = await startSandbox({ port: 0, apiKeys: [KEY], balance: 50, timeScale: 600 });
+  try {
+    const run = await runCli(
+      ['doctor', '--json'],
+      { ...env, TEMPNUMBER_BASE_URL: fast.apiUrl, TEMPNUMBER_TIME_SCALE: '600' },
+      work.dir,
+    );
+    const settings = byId(run.json<DoctorJson>(), 'settings');
+    expect(settings).toMatchObject({ level: 'ok', ok: true });
+    expect(settings.line).toContain('time scale 600×');
+    expect(settings.line).toContain('allowed only because the API is on loopback');
+  } finally {
+    await fast.close();
+  }
+});
+
+test('a time scale with a remote API fails the settings check, says what to do, and calls nothing', async () => {
+  // .invalid never resolves: should the refusal break, nothing real is called with this key.
+  const remote = {
+    ...env,
+    TEMPNUMBER_BASE_URL: 'https://tn-api.invalid/api/v1',
+    TEMPNUMBER_TIME_SCALE: '600',
+  };
+  const run = await runCli(['doctor', '--json'], remote, work.dir);
+  expect(run.code).toBe(1);
+  const out = run.json<DoctorJson>();
+  expect(byId(out, 'settings')).toMatchObject({ level: 'fail', ok: false });
+  expect(byId(out, 'settings').line).toContain('TEMPNUMBER_TIME_SCALE is 600, but the API at tn-api.invalid');
+  expect(byId(out, 'settings').line).toContain('Unset TEMPNUMBER_TIME_SCALE');
+  expect(byId(out, 'reachable')).toMatchObject({ skipped: true });
+
+  const human = await runCli(['doctor'], remote, work.dir);
+  expect(human.code).toBe(1);
+  expect(human.stdout).toMatch(/FAIL\s+settings\s+TEMPNUMBER_TIME_SCALE is 600/);
+  expect(human.stdout + human.stderr).not.toContain(KEY);
+});
+
 test('a runtime dir others can write fails with the chmod to run; one they can read warns', async () => {
   await mkdir(work.runtimeDir, { mode: 0o700 });
   await chmod(work.runtimeDir, 0o777);

@@ -110,7 +110,7 @@ test.describe('an answer that is not what v1 promises is an UnexpectedResponseEr
       title: 'a balance without a number',
       reply: { status: 200, body: { balance: 'lots' } },
       call: 'balance',
-      problem: /numeric "balance"/,
+      problem: /the balance has "balance": "lots", which is not a number/,
     },
     {
       title: 'a price list that is an object',
@@ -192,5 +192,164 @@ test.describe('looser but valid answers are accepted', () => {
   test('unknown extra fields are kept', async () => {
     reply = { status: 200, body: activationBody({ somethingNew: true }) };
     expect(await client().getActivation(101)).toMatchObject({ somethingNew: true });
+  });
+});
+
+test.describe('money arrives as a number or the answer is refused, never as a string', () => {
+  const calls = {
+    activation: (api: ReturnType<typeof client>) => api.getActivation(101),
+    lease: (api: ReturnType<typeof client>) => api.newActivation({ serviceId: 'facebook', countryId: 'us' }),
+    history: (api: ReturnType<typeof client>) => api.getActivationsHistory(),
+    balance: (api: ReturnType<typeof client>) => api.getUserBalance(),
+    byCountry: (api: ReturnType<typeof client>) => api.getPricelistByCountry(),
+    byService: (api: ReturnType<typeof client>) => api.getPricelistByService(),
+    service: (api: ReturnType<typeof client>) => api.getSingleService('facebook', 'us'),
+  } as const;
+  /** Every money field of every shape: where it sits in a body, and how to read it back. */
+  const fields: Array<{
+    field: string;
+    call: keyof typeof calls;
+    body: (amount: unknown) => unknown;
+    read: (answer: unknown) => unknown;
+    /** Balances may be negative; prices may not. */
+    price: boolean;
+  }> = [
+    {
+      field: 'price',
+      call: 'activation',
+      body: (price) => activationBody({ price }),
+      read: (a) => (a as { price: unknown }).price,
+      price: true,
+    },
+    {
+      field: 'price',
+      call: 'lease',
+      body: (price) => activationBody({ price }),
+      read: (a) => (a as { price: unknown }).price,
+      price: true,
+    },
+    {
+      field: 'price',
+      call: 'history',
+      body: (price) => ({ activations: [activationBody(), activationBody({ id: 102, price })] }),
+      read: (page) => (page as { activations: Array<{ price: unknown }> }).activations[1]?.price,
+      price: true,
+    },
+    {
+      field: 'balance',
+      call: 'balance',
+      body: (balance) => ({ balance, review_balance: 0 }),
+      read: (b) => (b as { balance: unknown }).balance,
+      price: false,
+    },
+    {
+      field: 'review_balance',
+      call: 'balance',
+      body: (review) => ({ balance: 3, review_balance: review }),
+      read: (b) => (b as { review_balance: unknown }).review_balance,
+      price: false,
+    },
+    {
+      field: 'p',
+      call: 'byCountry',
+      body: (p) => [
+        {
+          c: 'us',
+          services: [
+            { s: 'other', p: 0.1 },
+            { s: 'facebook', p },
+          ],
+        },
+      ],
+      read: (list) => (list as Array<{ services: Array<{ p: unknown }> }>)[0]?.services[1]?.p,
+      price: true,
+    },
+    {
+      field: 'p',
+      call: 'byService',
+      body: (p) => [{ s: 'facebook', countries: [{ c: 'us', p }] }],
+      read: (list) => (list as Array<{ countries: Array<{ p: unknown }> }>)[0]?.countries[0]?.p,
+      price: true,
+    },
+    {
+      field: 'price',
+      call: 'service',
+      body: (price) => ({
+        iconBaseUrl: 'https://tn-api.com/icons/',
+        services: [{ serviceId: 'facebook', countryId: 'us', price, hasNumbers: true }],
+      }),
+      read: (s) => (s as { services: Array<{ price: unknown }> }).services[0]?.price,
+      price: true,
+    },
+  ];
+
+  const accepted: Array<[unknown, number]> = [
+    [0.35, 0.35],
+    ['0.35', 0.35],
+    ['12', 12],
+    ['0', 0],
+    ['1.5E-2', 0.015],
+  ];
+  const refused: unknown[] = ['abc', '', ' ', 'NaN', 'Infinity', '0x10', '1,50', '$0.35', true, {}, [0.35]];
+
+  for (const f of fields) {
+    test(`${f.call} "${f.field}": a number or numeric string is read as a number`, async () => {
+      for (const [wire, expected] of accepted) {
+        reply = { status: 200, body: f.body(wire) as object };
+        const answer = await calls[f.call](client());
+        expect(f.read(answer), JSON.stringify(wire)).toBe(expected);
+      }
+    });
+
+    test(`${f.call} "${f.field}": anything else is an UnexpectedResponseError naming the field and value`, async () => {
+      const negative: unknown[] = f.price ? [-0.35, '-0.35'] : [];
+      for (const wire of [...refused, ...negative]) {
+        reply = { status: 200, body: f.body(wire) as object };
+        const error = await calls[f.call](client()).catch((e: unknown) => e);
+        expect(error, JSON.stringify(wire)).toBeInstanceOf(UnexpectedResponseError);
+        expect((error as Error).message).toContain(`"${f.field}": ${JSON.stringify(wire)}, which is not`);
+      }
+    });
+  }
+
+  test('a negative balance is a number like any other (only prices must be non-negative)', async () => {
+    reply = { status: 200, body: { balance: '-1.25' } };
+    expect(await client().getUserBalance()).toEqual({ balance: -1.25 });
+  });
+
+  test('an activation without a price, or with a null one, has no price rather than a bad one', async () => {
+    for (const body of [activationBody({ price: undefined }), activationBody({ price: null })]) {
+      reply = { status: 200, body };
+      const activation = await client().getActivation(101);
+      expect('price' in activation).toBe(false);
+    }
+  });
+
+  test('a price list entry or a service without its price is refused: it says nothing usable', async () => {
+    reply = { status: 200, body: [{ c: 'us', services: [{ s: 'facebook' }] }] };
+    const list = await client()
+      .getPricelistByCountry()
+      .catch((e: unknown) => e);
+    expect(list).toBeInstanceOf(UnexpectedResponseError);
+    expect((list as Error).message).toContain('price list entry #0\'s "services" #0 has no "p"');
+
+    reply = {
+      status: 200,
+      body: { iconBaseUrl: '', services: [{ serviceId: 'facebook', countryId: 'us' }] },
+    };
+    const service = await client()
+      .getSingleService('facebook', 'us')
+      .catch((e: unknown) => e);
+    expect(service).toBeInstanceOf(UnexpectedResponseError);
+    expect((service as Error).message).toContain('service #0 has no "price"');
+  });
+
+  test('a price that cannot be read in a lease says the number was probably leased', async () => {
+    reply = { status: 200, body: activationBody({ price: 'free' }) };
+    const error = await client()
+      .newActivation({ serviceId: 'facebook', countryId: 'us' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect((error as Error).message).toMatch(/"price": "free".*probably leased/);
   });
 });
