@@ -12,7 +12,8 @@ async function main(argv: string[]): Promise<number> {
     printUsage();
     return name === undefined ? 1 : 0;
   }
-  const command = COMMANDS[name as keyof typeof COMMANDS];
+  // Own entries only: `playwright-tempnumber constructor` is an unknown command, not Object's.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     console.error(`Unknown command ${JSON.stringify(name)}.`);
     printUsage();

@@ -10,8 +10,15 @@ import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
 import type { ClientConnection } from './broker-context.ts';
 import { errorToWire } from './wire-error.ts';
 
-/** A line longer than this is not a protocol request: the connection is dropped. */
-const MAX_LINE_BYTES = 1 << 20;
+/**
+ * A line longer than this (UTF-16 units, about bytes) is not a protocol request: the longest
+ * real one, an `adopt` of every activation a client holds, is a few KB. The connection is
+ * answered with an error and closed, so a peer cannot make the broker buffer without bound.
+ */
+export const MAX_LINE_LENGTH = 1 << 20;
+
+/** How long a connection closed for a bad line may take to read its error before it is cut (ms). */
+const CLOSE_GRACE_MS = 1_000;
 
 export interface SocketServerOptions {
   path: string;
@@ -25,6 +32,8 @@ export interface SocketServerOptions {
 
 export interface SocketServer {
   connectionCount(): number;
+  /** The open connections. */
+  connections(): ClientConnection[];
   /** Stop accepting; end every connection. */
   close(): Promise<void>;
 }
@@ -79,6 +88,7 @@ export async function listenSocket(options: SocketServerOptions): Promise<Socket
 
   return {
     connectionCount: () => sockets.size,
+    connections: () => [...sockets.values()],
     async close() {
       closing = true;
       clearInterval(sweep);
@@ -94,19 +104,44 @@ export async function listenSocket(options: SocketServerOptions): Promise<Socket
 
 function serve(socket: Socket, connection: ClientConnection, options: SocketServerOptions): void {
   let buffer = '';
+  let refused = false;
   socket.setEncoding('utf8');
   socket.on('error', () => {}); // a peer reset is a close like any other
   socket.on('data', (chunk: string) => {
+    if (refused) return;
     buffer += chunk;
-    if (buffer.length > MAX_LINE_BYTES && !buffer.includes('\n')) return void socket.destroy();
     let newline = buffer.indexOf('\n');
     while (newline >= 0) {
-      const line = buffer.slice(0, newline).trim();
+      const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
-      if (line !== '') void answer(socket, connection, line, options);
+      if (line.length > MAX_LINE_LENGTH) {
+        refused = refuseLongLine(socket, line.length);
+        return;
+      }
+      const trimmed = line.trim();
+      if (trimmed !== '') void answer(socket, connection, trimmed, options);
       newline = buffer.indexOf('\n');
     }
+    // No newline yet: checked here, before the next chunk, so the buffer never grows past the cap.
+    if (buffer.length > MAX_LINE_LENGTH) refused = refuseLongLine(socket, buffer.length);
   });
+}
+
+/** Answer a line over the cap with an error, stop reading, and close; returns true. */
+function refuseLongLine(socket: Socket, length: number): true {
+  socket.pause();
+  const error = {
+    name: 'TempNumberError',
+    message:
+      `Request line of ${length > MAX_LINE_LENGTH + 1 ? 'over ' : ''}${length} characters is longer than the ` +
+      `broker accepts (${MAX_LINE_LENGTH}): not a broker request. The connection is closed; requests are one ` +
+      'JSON object per line (src/broker/protocol.ts).',
+  };
+  send(socket, { id: -1, ok: false, error });
+  socket.end();
+  // A peer that keeps writing never lets `end` finish: cut it after a moment to read the error.
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+  return true;
 }
 
 async function answer(
@@ -127,7 +162,9 @@ async function answer(
       ok: false,
       error: {
         name: 'TempNumberError',
-        message: `Not a broker request: ${JSON.stringify(line.slice(0, 80))}`,
+        message:
+          `Not a broker request: ${JSON.stringify(line.slice(0, 80))}. Requests are one JSON object per line ` +
+          'with a numeric `id` and an `op` (src/broker/protocol.ts).',
       },
     });
   }
@@ -141,5 +178,20 @@ async function answer(
 }
 
 function send(socket: Socket, response: BrokerResponse): void {
-  if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(response)}\n`);
+  if (socket.destroyed || !socket.writable) return;
+  let line: string;
+  try {
+    line = JSON.stringify(response);
+  } catch (error) {
+    // A result that is not JSON (a cycle, a BigInt) is a bug; the caller still gets an answer.
+    line = JSON.stringify({
+      id: response.id,
+      ok: false,
+      error: {
+        name: 'TempNumberError',
+        message: `The broker could not encode its answer: ${(error as Error).message}`,
+      },
+    } satisfies BrokerResponse);
+  }
+  socket.write(`${line}\n`);
 }
