@@ -5,6 +5,7 @@
  */
 import ky from 'ky';
 import { createLocalBudget } from '../limits/local-budget.ts';
+import { MAX_IN_FLIGHT_MS } from '../limits/request-budget.ts';
 import { type ClientContext, callEndpoint } from './call-endpoint.ts';
 import { type RequestOptions, resolveClientOptions, type TempNumberClientOptions } from './client-options.ts';
 import { ConfigurationError } from './errors/configuration-error.ts';
@@ -83,7 +84,7 @@ export function createTempNumberClient(options: TempNumberClientOptions): TempNu
       options.budget ??
       createLocalBudget({
         timeScale: resolved.timeScale,
-        maxInFlightMs: Math.max(30_000, resolved.timeoutMs),
+        maxInFlightMs: Math.max(MAX_IN_FLIGHT_MS, resolved.timeoutMs),
       }),
     http: ky.create({
       retry: 0,

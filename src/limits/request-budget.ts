@@ -6,6 +6,13 @@ import type { Priority } from './priorities.ts';
 import type { BucketId } from './rate-limits.ts';
 import type { ScaledLimits } from './scaled-limits.ts';
 
+/**
+ * The longest a sent request may be in flight (real ms): the budget's proof counts a request
+ * whose permit is not settled as done this long after its send, so no attempt may be given a
+ * longer timeout (the broker clamps a `read`'s caller-chosen timeout to it).
+ */
+export const MAX_IN_FLIGHT_MS = 30_000;
+
 /** Options of {@link RequestBudget.acquire}. */
 export interface AcquireOptions {
   /** @default 'normal' */
@@ -86,7 +93,7 @@ export function createStoreBudget(store: BrokerStore, options: StoreBudgetOption
   const retryCapMs = options.retryCapMs ?? 2000;
   const maxJitterMs = options.maxJitterMs ?? 250;
   const random = options.random ?? Math.random;
-  const maxInFlightMs = options.maxInFlightMs ?? 30_000;
+  const maxInFlightMs = options.maxInFlightMs ?? MAX_IN_FLIGHT_MS;
 
   const permit = (bucket: BucketId, member: string): BudgetPermit => {
     let settled: Promise<void> | undefined;

@@ -4,6 +4,7 @@
  * saturated run waits for a slot instead of drawing a 429 that would block the suite (DESIGN §2).
  */
 import type { RequestOptions } from '../../api/client-options.ts';
+import { MAX_IN_FLIGHT_MS } from '../../limits/request-budget.ts';
 import type { ReadQuery, ReadResults, ReadWhat } from '../protocol.ts';
 import type { BrokerApi, BrokerContext, ClientConnection } from './broker-context.ts';
 import { brokerError } from './wire-error.ts';
@@ -36,12 +37,17 @@ export function read(ctx: BrokerContext, connection: ClientConnection, q: ReadQu
       ),
     );
   }
+  // The caller's timeout is per attempt and capped at the in-flight bound the budget's proof
+  // assumes: an attempt allowed to run longer could reach the server after the budget counted
+  // it done, and put more than the limit into one server window.
   const opts: RequestOptions = {
     // Low: an operator's look never takes a slot a lease, poll or release needs (HEADROOM).
     priority: 'low',
     // A CLI that gave up (Ctrl-C) must not leave its read queued for budget.
     ...(connection.closedSignal ? { signal: connection.closedSignal } : {}),
-    ...(typeof q.timeoutMs === 'number' && q.timeoutMs > 0 ? { timeoutMs: q.timeoutMs } : {}),
+    ...(typeof q.timeoutMs === 'number' && q.timeoutMs > 0
+      ? { timeoutMs: Math.min(q.timeoutMs, MAX_IN_FLIGHT_MS) }
+      : {}),
   };
   return call(q.retry === false ? ctx.apiOnce : ctx.api, q, opts);
 }
