@@ -4,7 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAlive } from '../lock-file.ts';
-import { PROTOCOL_VERSION } from '../protocol.ts';
+import {
+  type HelloResult,
+  PROTOCOL_VERSION,
+  type SettingDifference,
+  type SettingsFingerprint,
+} from '../protocol.ts';
 import type { DiscoveryInfo, RuntimePaths } from '../runtime-paths.ts';
 import { BrokerConnection } from './broker-connection.ts';
 import { BrokerUnavailableError } from './broker-unavailable-error.ts';
@@ -18,6 +23,11 @@ export interface BrokerSession {
   discovery: DiscoveryInfo;
   /** Pid of the broker process (from `hello` when it says, else the discovery file). */
   pid: number;
+  /**
+   * The broker runs with other settings than the fingerprint sent, and is idle: the caller
+   * should replace it (see find-or-start) rather than be served with its settings.
+   */
+  settingsDiffer?: SettingDifference[];
 }
 
 /** The discovery file's contents, or undefined when missing or unreadable. */
@@ -37,12 +47,16 @@ export async function readDiscovery(
 /**
  * Connect to the broker the discovery file names and say `hello`, or return undefined when
  * nothing (alive) answers. A broker that answers with another protocol version is an error,
- * not "absent": starting a second one would not help.
+ * not "absent": starting a second one would not help. With `settings`, the broker compares
+ * them with its own: a busy broker with others refuses (rethrown here), an idle one says so in
+ * {@link BrokerSession.settingsDiffer}. Without (`status`, `broker stop`: they only look), any
+ * broker of the account answers.
  */
 export async function tryHello(
   paths: Pick<RuntimePaths, 'discovery'>,
   account: string,
   owner: string,
+  settings?: SettingsFingerprint,
 ): Promise<BrokerSession | undefined> {
   const discovery = await readDiscovery(paths);
   if (!discovery || !isAlive(discovery.pid)) return undefined;
@@ -57,8 +71,8 @@ export async function tryHello(
     return undefined;
   }
   try {
-    const hello = await connection.request<{ pid?: unknown; protocol?: unknown } | null>(
-      { op: 'hello', protocol: PROTOCOL_VERSION, owner, pid: process.pid },
+    const hello = await connection.request<Partial<Record<keyof HelloResult, unknown>> | null>(
+      { op: 'hello', protocol: PROTOCOL_VERSION, owner, pid: process.pid, ...(settings ? { settings } : {}) },
       HELLO_TIMEOUT_MS,
     );
     if (typeof hello?.protocol === 'number' && hello.protocol !== PROTOCOL_VERSION) {
@@ -66,7 +80,15 @@ export async function tryHello(
       throw protocolMismatch(discovery.pid, hello.protocol);
     }
     const pid = typeof hello?.pid === 'number' ? hello.pid : discovery.pid;
-    return { connection, discovery, pid };
+    const differ = hello?.settingsDiffer;
+    return {
+      connection,
+      discovery,
+      pid,
+      ...(Array.isArray(differ) && differ.length > 0
+        ? { settingsDiffer: differ as SettingDifference[] }
+        : {}),
+    };
   } catch (error) {
     connection.close();
     if (error instanceof BrokerUnavailableError || isProtocolRefusal(error)) throw error;

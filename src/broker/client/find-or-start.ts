@@ -7,10 +7,13 @@ import type { ChildProcess } from 'node:child_process';
 import { unlink } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
 import { isAlive, lockHolder, tryAcquireLock } from '../lock-file.ts';
+import type { SettingsFingerprint } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import { BrokerUnavailableError } from './broker-unavailable-error.ts';
+import { ConnectionLostError } from './connection-lost-error.ts';
 import { type BrokerSession, readDiscovery, tryHello } from './discovery.ts';
 import { ensureRuntimePaths } from './runtime-dir.ts';
+import { clientFingerprint, describeDifferences } from './settings-fingerprint.ts';
 import { readLogTail, spawnBroker } from './spawn-broker.ts';
 
 /** Options of {@link findOrStartBroker}. */
@@ -24,6 +27,12 @@ export interface FindOrStartOptions {
 /** How often a waiting client looks for the discovery file again (ms); bounded by the timeout. */
 const RECHECK_MS = 50;
 
+/** How long an idle broker with other settings may take to answer `stop` (ms). */
+const STOP_TIMEOUT_MS = 5_000;
+
+/** Says `hello` (with this client's settings) to whatever broker runs; see {@link helloOrReplace}. */
+type Hello = () => Promise<BrokerSession | undefined>;
+
 /** Connect to the running broker of the account, starting one first when none answers. */
 export async function findOrStartBroker(
   settings: Settings,
@@ -33,15 +42,18 @@ export async function findOrStartBroker(
   const paths = runtimePaths(settings.runtimeDir, account);
   await ensureRuntimePaths(settings.runtimeDir, paths);
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
+  // Never served silently with other settings: the broker compares these with its own.
+  const fingerprint = clientFingerprint(settings);
+  const hello: Hello = () => helloOrReplace(paths, account, options.owner, fingerprint, deadline);
   let spawned: ChildProcess | undefined;
   while (true) {
-    const session = await tryHello(paths, account, options.owner);
+    const session = await hello();
     if (session) return session;
     const lock = await tryAcquireLock(paths.startLock);
     if (lock) {
       try {
         // Someone may have finished starting one between our look and the lock.
-        const again = await tryHello(paths, account, options.owner);
+        const again = await hello();
         if (again) return again;
         // A live holder of the broker lock is a broker still starting (or started by hand):
         // wait for it rather than start a second one that would only exit.
@@ -49,7 +61,7 @@ export async function findOrStartBroker(
           await removeStaleFiles(paths);
           spawned = await spawnBroker(settings, paths);
         }
-        const started = await waitForBroker(settings, paths, account, options.owner, deadline, spawned);
+        const started = await waitForBroker(settings, paths, hello, deadline, spawned);
         if (started) return started;
         continue; // The broker we waited for died before answering: start one ourselves.
       } finally {
@@ -57,7 +69,7 @@ export async function findOrStartBroker(
       }
     }
     // Another client is starting it: wait, but go back to the lock if that client died.
-    const session2 = await waitWhileStarting(paths, account, options.owner, deadline);
+    const session2 = await waitWhileStarting(paths, hello, deadline);
     if (session2) return session2;
     if (Date.now() >= deadline) throw await startFailed(settings, paths, undefined);
   }
@@ -71,8 +83,7 @@ export async function findOrStartBroker(
 async function waitForBroker(
   settings: Settings,
   paths: RuntimePaths,
-  account: string,
-  owner: string,
+  hello: Hello,
   deadline: number,
   child: ChildProcess | undefined,
 ): Promise<BrokerSession | undefined> {
@@ -81,7 +92,7 @@ async function waitForBroker(
     exit = { code, signal };
   });
   while (Date.now() < deadline) {
-    const session = await tryHello(paths, account, owner);
+    const session = await hello();
     if (session) return session;
     // Ours died; unless another broker holds the singleton lock, nothing is coming.
     if (exit && !(await lockHolder(paths.brokerLock))) {
@@ -103,15 +114,51 @@ async function waitForBroker(
 /** Poll while the start lock is held by a live process; undefined once it is free again. */
 async function waitWhileStarting(
   paths: RuntimePaths,
-  account: string,
-  owner: string,
+  hello: Hello,
   deadline: number,
 ): Promise<BrokerSession | undefined> {
   while (Date.now() < deadline) {
     await delay(RECHECK_MS);
-    const session = await tryHello(paths, account, owner);
+    const session = await hello();
     if (session) return session;
     if (!(await lockHolder(paths.startLock))) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `hello` with this client's settings. When the running broker has other settings and is
+ * idle, ask it to exit and wait until it let go of its lock, then answer undefined ("no broker"),
+ * so the caller starts one with ours. A busy broker's refusal (it names the settings) propagates.
+ */
+async function helloOrReplace(
+  paths: RuntimePaths,
+  account: string,
+  owner: string,
+  fingerprint: SettingsFingerprint,
+  deadline: number,
+): Promise<BrokerSession | undefined> {
+  const session = await tryHello(paths, account, owner, fingerprint);
+  if (!session?.settingsDiffer) return session;
+  try {
+    // `ifIdle`: the broker checks again, in case a client of its own settings connected meanwhile.
+    await session.connection.request({ op: 'stop', ifIdle: true }, STOP_TIMEOUT_MS);
+  } catch (error) {
+    // Closed under us: another client with our settings asked first, and it is exiting.
+    if (!(error instanceof ConnectionLostError)) throw error;
+  } finally {
+    session.connection.close();
+  }
+  while ((await lockHolder(paths.brokerLock))?.pid === session.pid) {
+    if (Date.now() >= deadline) {
+      throw new BrokerUnavailableError(
+        `The idle broker (pid ${session.pid}) runs with other settings (${describeDifferences(session.settingsDiffer)}) ` +
+          `and was asked to exit, but it still runs. Stop it (\`playwright-tempnumber broker stop --force\`, or ` +
+          `kill ${session.pid}) and run again.`,
+        { brokerPid: session.pid },
+      );
+    }
+    await delay(RECHECK_MS);
   }
   return undefined;
 }
