@@ -2,7 +2,8 @@
  * `playwright-tempnumber broker`: run the account's broker in the foreground. Clients start it
  * on demand (detached, key in the environment only); run it by hand to watch its log. Prints
  * one ready line once the socket answers, log lines on stderr, and exits 0 after SIGTERM,
- * SIGINT or the idle timeout. The API key is never printed.
+ * SIGINT, `broker stop` or the idle timeout. The API key is never printed. `broker stop` is its
+ * own command (broker-stop-command.ts), reached through this one.
  */
 import { runBroker } from '../broker/server/index.ts';
 import type { Settings } from '../config/settings.ts';
@@ -16,7 +17,8 @@ const SPEC = {
     'One broker per machine and account (TEMPNUMBER_API_KEY + TEMPNUMBER_BASE_URL) shares the rate-limit ' +
     'budget, polls SMS centrally and keeps the ledger of leased numbers. Clients start one on demand; it exits ' +
     'after an idle period longer than the longest rate window. With TEMPNUMBER_REDIS_URL, brokers on several ' +
-    'machines share one budget.',
+    'machines share one budget. `playwright-tempnumber broker stop [--force]` asks the running one to exit ' +
+    '(see `playwright-tempnumber broker stop --help`).',
   options: {
     'runtime-dir': {
       type: 'string',
@@ -34,11 +36,13 @@ const SPEC = {
   examples: [
     'playwright-tempnumber broker',
     'playwright-tempnumber broker --runtime-dir /tmp/tn --idle-exit-ms 600000',
+    'playwright-tempnumber broker stop',
   ],
 } as const satisfies CommandSpec<OptionsSpec>;
 
-/** Run the broker until it stops; resolves to the exit code. */
+/** Run the broker until it stops (or `broker stop …`); resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
+  if (args[0] === 'stop') return (await import('./broker-stop-command.ts')).run(args.slice(1));
   const code = await runCliCommand(SPEC, args, async ({ options, out, settings }) => {
     const dir = options['runtime-dir'];
     const s: Settings = { ...settings(), ...(dir === undefined ? {} : { runtimeDir: dir }) };

@@ -9,7 +9,7 @@ export interface CommandModule {
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   broker: {
     summary:
-      "Run the account's broker (shared budget, central SMS polling, ledger); clients start it on demand",
+      "Run the account's broker (shared budget, central SMS polling, ledger); clients start it on demand. `broker stop`: stop it",
     load: () => import('./broker-command.ts'),
   },
   sandbox: {

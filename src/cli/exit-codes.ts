@@ -16,7 +16,10 @@ export const EXIT_CODES = {
   },
   unreachable: { code: 4, meaning: 'no answer from the API, or an answer that is not the TempNumber API' },
   refused: { code: 5, meaning: 'the API refused the request (401 key refused, 429 rate limited, …)' },
-  notRunning: { code: 6, meaning: 'status: no broker is running for this account (one starts on demand)' },
+  notRunning: {
+    code: 6,
+    meaning: 'status, broker stop: no broker is running for this account (one starts on demand)',
+  },
 } as const satisfies Record<string, { code: number; meaning: string }>;
 
 export type ExitOutcome = keyof typeof EXIT_CODES;
