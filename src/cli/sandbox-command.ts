@@ -20,6 +20,9 @@ Options:
   --balance USD       starting balance of every account (default 1000)
   --time-scale X      API clock runs X times faster than real time (default 1)
   --seed N            seed of the phone numbers (default 1)
+  --first-activation-id N
+                      id of the first activation, for deterministic runs (default: derived
+                      from the clock, so ids never repeat across runs)
   -h, --help          show this help
 
 Then: TEMPNUMBER_BASE_URL=http://127.0.0.1:${DEFAULT_PORT}/api/v1 TEMPNUMBER_API_KEY=sandbox`;
@@ -75,6 +78,7 @@ function parseFlags(args: string[]): Parameters<typeof startSandbox>[0] | 'help'
       balance: { type: 'string' },
       'time-scale': { type: 'string' },
       seed: { type: 'string' },
+      'first-activation-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,6 +92,12 @@ function parseFlags(args: string[]): Parameters<typeof startSandbox>[0] | 'help'
   const balance = number('--balance', values.balance, (n) => n >= 0, 'a non-negative number of USD');
   const timeScale = number('--time-scale', values['time-scale'], (n) => n > 0, 'a positive number');
   const seed = number('--seed', values.seed, Number.isInteger, 'an integer');
+  const firstActivationId = number(
+    '--first-activation-id',
+    values['first-activation-id'],
+    (n) => Number.isSafeInteger(n) && n > 0,
+    'a positive safe integer',
+  );
   const apiKeys = values['api-key'];
   if (apiKeys?.some((k) => k.trim() === ''))
     throw new UsageError('Invalid --api-key "": expected a non-empty key');
@@ -100,10 +110,11 @@ function parseFlags(args: string[]): Parameters<typeof startSandbox>[0] | 'help'
     ...(balance === undefined ? {} : { balance }),
     ...(timeScale === undefined ? {} : { timeScale }),
     ...(seed === undefined ? {} : { seed }),
+    ...(firstActivationId === undefined ? {} : { firstActivationId }),
   };
 }
 
-const NUMERIC_FLAGS = new Set(['--port', '--balance', '--time-scale', '--seed']);
+const NUMERIC_FLAGS = new Set(['--port', '--balance', '--time-scale', '--seed', '--first-activation-id']);
 
 /**
  * `--balance -5` → `--balance=-5`: parseArgs refuses a value that starts with a dash as

@@ -7,7 +7,7 @@ export { COUNTRIES, type CountryId, type CountryPlan } from './catalog/countries
 export { PAIRS_WITHOUT_NUMBERS, PRICE_TABLE, VIRTUAL_PAIRS } from './catalog/price-table.ts';
 export { SERVICES, type ServiceId, type ServiceInfo } from './catalog/services.ts';
 export { accountHash } from './core/account.ts';
-export type { CoreDrop, CoreReply, CoreRequest, CoreResponse } from './core/core-types.ts';
+export type { CoreDrop, CoreHold, CoreReply, CoreRequest, CoreResponse } from './core/core-types.ts';
 export {
   createSandboxCore,
   type SandboxCore,

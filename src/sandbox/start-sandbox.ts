@@ -22,6 +22,12 @@ export interface SandboxOptions {
   timeScale?: number;
   /** Seed of phone numbers and fault draws; same seed, same numbers. @default 1 */
   seed?: number;
+  /**
+   * Id of the first activation, for deterministic tests. By default each sandbox starts past
+   * every id an earlier one can have used (derived from the wall clock), so a broker's ledger
+   * from a previous run never sees an id again. @example 100_001
+   */
+  firstActivationId?: number;
 }
 
 /** A running sandbox. */
@@ -30,7 +36,7 @@ export interface Sandbox {
   url: string;
   /** `url + '/api/v1'`: use as `TEMPNUMBER_BASE_URL`. */
   apiUrl: string;
-  /** Stop listening and drop open connections. */
+  /** Stop listening and drop open connections; requests still held (`holdMs`) are dropped unacted. */
   close(): Promise<void>;
   /**
    * The carrier: deliver an SMS to the activation waiting on `to` (digits or +E.164). Rejects
@@ -85,6 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.balance === undefined ? {} : { balance: options.balance }),
       ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.firstActivationId === undefined ? {} : { firstActivationId: options.firstActivationId }),
       iconBaseUrl: `${url}/sandbox/icons/`,
     });
   } catch (error) {

@@ -61,7 +61,7 @@ test('--limit caps the list and the footer says how to see more', async () => {
   ]);
   const run = await runCli(['history', '--limit', '2'], w.env, w.work.dir);
   expect(run.code).toBe(0);
-  const rows = run.stdout.split('\n').filter((l) => /^\s*\d{6}\s/.test(l));
+  const rows = run.stdout.split('\n').filter((l) => /^\s*\d{6,}\s/.test(l));
   expect(rows).toHaveLength(2);
   expect(rows[0]).toMatch(/other\s+fr\s+\$0\.55\s+smsRequested/);
   expect(run.stdout).toContain('2 of 3 activations');

@@ -69,6 +69,20 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+test('--first-activation-id pins the id of the first lease', async () => {
+  running = runCli(['--port', '0', '--first-activation-id', '500']);
+  await expect.poll(() => running?.stdout().trimEnd() ?? '', { timeout: 15_000 }).toMatch(READY);
+  const url = READY.exec(running.stdout().trimEnd())?.[1] as string;
+  const lease = await fetch(`${url}/api/v1/activations`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'sandbox', 'content-type': 'application/json' },
+    body: JSON.stringify({ serviceId: 'facebook', countryId: 'us' }),
+  });
+  expect(((await lease.json()) as { id: number }).id).toBe(500);
+  running.child.kill('SIGTERM');
+  expect(await running.exit).toBe(0);
+});
+
 test('the default key is "sandbox"', async () => {
   running = runCli(['--port', '0']);
   await expect.poll(() => running?.stdout().trimEnd() ?? '', { timeout: 15_000 }).toMatch(READY);
@@ -114,6 +128,14 @@ const GARBAGE: Array<[flags: string[], mentions: string[]]> = [
     ['--balance', '-5'],
     ['--balance', '-5'],
   ],
+  [
+    ['--first-activation-id', '0'],
+    ['--first-activation-id', '0'],
+  ],
+  [
+    ['--first-activation-id', '1.5'],
+    ['--first-activation-id', '1.5'],
+  ],
   [['--bogus'], ['--bogus']],
 ];
 for (const [flags, mentions] of GARBAGE) {
@@ -128,7 +150,7 @@ for (const [flags, mentions] of GARBAGE) {
 test('--help prints the usage with every option and exits 0', async () => {
   running = runCli(['--help']);
   expect(await running.exit).toBe(0);
-  for (const flag of ['--host', '--port', '--api-key', '--balance', '--time-scale'])
+  for (const flag of ['--host', '--port', '--api-key', '--balance', '--time-scale', '--first-activation-id'])
     expect(running.stdout()).toContain(flag);
   expect(running.stdout()).toContain('Usage: playwright-tempnumber sandbox');
 });

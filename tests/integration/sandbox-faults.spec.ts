@@ -117,6 +117,9 @@ test('invalid fault settings are refused with 400 and leave the faults unchanged
     { errorRate: 2 },
     { dropRate: -0.1 },
     { latencyMs: -1 },
+    { latencyMs: 2 ** 31 },
+    { holdMs: -1 },
+    { holdMs: '1500' },
     { errorStatus: 200 },
     { bogus: 1 },
     [1],
@@ -130,4 +133,74 @@ test('invalid fault settings are refused with 400 and leave the faults unchanged
   }
   expect(sandbox.state().faults).toEqual({ latencyMs: 1 });
   expect(() => sandbox.setFaults({ errorRate: 1.5 })).toThrow(/errorRate/);
+});
+
+test.describe('holdMs: the sandbox acts late', () => {
+  test('a lease held past the client timeout still happens after the hold, as on a slow server', async () => {
+    sandbox.setFaults({ holdMs: 1500 });
+    const started = performance.now();
+    const lease = fetch(`${sandbox.apiUrl}/activations`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'sandbox', 'content-type': 'application/json' },
+      body: JSON.stringify(LEASE),
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(lease).rejects.toThrow(/timeout|abort/i);
+    expect(sandbox.state().activations).toEqual([]);
+    await expect.poll(() => sandbox.state().activations.length, { timeout: 5000 }).toBe(1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1500);
+    const [activation] = sandbox.state().activations;
+    expect(activation?.status).toBe('smsRequested');
+    expect(Object.values(sandbox.state().balances)).toEqual([1000 - (activation?.price ?? Number.NaN)]);
+    // Only one request arrived: nothing was retried behind the client's back.
+    expect(sandbox.state().requests).toBe(1);
+  });
+
+  test('acts on a held request after the hold, not before, then answers it', async () => {
+    expect(await postFaults(sandbox, { holdMs: 800 })).toEqual({ status: 200, json: { holdMs: 800 } });
+    const started = performance.now();
+    const answer = call(sandbox, 'POST', '/activations', LEASE);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(sandbox.state().requests).toBe(1);
+    expect(sandbox.state().activations).toEqual([]);
+    const { status, text } = await answer;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(800);
+    expect(status).toBe(200);
+    expect(sandbox.state().activations.map((a) => a.id)).toEqual([JSON.parse(text).id]);
+  });
+
+  test('combines with the other faults: held, acted on, then the answer is dropped', async () => {
+    sandbox.setFaults({ holdMs: 300, dropRate: 1, latencyMs: 100 });
+    const started = performance.now();
+    await expect(call(sandbox, 'POST', '/activations', LEASE)).rejects.toThrow();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+    expect(sandbox.state().activations).toHaveLength(1);
+  });
+
+  test('close() does not wait for a held request and drops it unacted', async () => {
+    sandbox.setFaults({ holdMs: 60_000 });
+    const lease = call(sandbox, 'POST', '/activations', LEASE);
+    await expect.poll(() => sandbox.state().requests).toBe(1);
+    const started = performance.now();
+    await sandbox.close();
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(lease).rejects.toThrow();
+    expect(sandbox.state().activations).toEqual([]);
+  });
+
+  test('invalid holds are refused with a message that names the field', async () => {
+    for (const holdMs of [-1, 'soon', null, 2 ** 31]) {
+      const { status, json } = await postFaults(sandbox, { holdMs });
+      expect({ holdMs, status, json }).toEqual({
+        holdMs,
+        status: 400,
+        json: {
+          errorName: 'InvalidRequestParamsException',
+          errorMessage: `Expected \`holdMs\` to be a number of milliseconds from 0 to 2147483647, got ${JSON.stringify(holdMs)}`,
+        },
+      });
+    }
+    expect(() => sandbox.setFaults({ holdMs: Number.POSITIVE_INFINITY })).toThrow(/`holdMs`/);
+    expect(sandbox.state().faults).toEqual({});
+  });
 });

@@ -18,7 +18,7 @@ function caller(core: SandboxCore) {
       headers: { 'x-api-key': key },
       body: body === undefined ? '' : JSON.stringify(body),
     });
-    if (response.kind === 'drop') throw new Error('dropped');
+    if (response.kind !== 'reply') throw new Error(response.kind);
     // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
     return { status: response.status, json: JSON.parse(response.body) as any };
   };
@@ -107,6 +107,11 @@ test.describe('the control operations', () => {
     expect(() => createSandboxCore({ timeScale: 0 })).toThrow(/timeScale/);
     expect(() => createSandboxCore({ balance: -1 })).toThrow(/balance/);
     expect(() => createSandboxCore({ seed: 1.5 })).toThrow(/seed/);
+    for (const firstActivationId of [0, -5, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN]) {
+      expect(() => createSandboxCore({ firstActivationId })).toThrow(
+        /`firstActivationId` to be a positive safe/,
+      );
+    }
   });
 
   test('never put an API key into the state', () => {
@@ -114,5 +119,69 @@ test.describe('the control operations', () => {
     const core = createSandboxCore({ apiKeys: [key] });
     caller(core)('POST', '/activations', { serviceId: 'facebook', countryId: 'us' }, key);
     expect(JSON.stringify(core.state())).not.toContain(key);
+  });
+});
+
+test.describe('the hold fault', () => {
+  const LEASE = { serviceId: 'facebook', countryId: 'us' };
+  const leaseRequest = {
+    method: 'POST',
+    url: '/api/v1/activations',
+    headers: { 'x-api-key': 'sandbox' },
+    body: JSON.stringify(LEASE),
+  };
+
+  test('counts the request on arrival but creates the lease only when resumed, at that later instant', () => {
+    const { clock, core } = setup();
+    core.setFaults({ holdMs: 2000 });
+    const held = core.handle(leaseRequest);
+    if (held.kind !== 'hold') throw new Error(`expected a hold, got ${held.kind}`);
+    expect(held.holdMs).toBe(2000);
+    expect(core.state().requests).toBe(1);
+    expect(core.state().activations).toEqual([]);
+
+    clock.advance(2000);
+    const answer = held.resume();
+    if (answer.kind !== 'reply') throw new Error(`expected a reply, got ${answer.kind}`);
+    expect(answer.status).toBe(200);
+    const [activation] = core.state().activations;
+    expect(activation?.id).toBe(JSON.parse(answer.body).id);
+    expect(activation?.createdAt).toBe((START_MS + 2000) / 1000);
+    expect(core.state().balances).toEqual({ [activation?.account as string]: 1000 - 0.45 });
+  });
+
+  test('drops a held request unacted when the sandbox is reset during the hold', () => {
+    const { core } = setup();
+    core.setFaults({ holdMs: 10 });
+    const held = core.handle(leaseRequest);
+    if (held.kind !== 'hold') throw new Error(`expected a hold, got ${held.kind}`);
+    core.reset();
+    expect(held.resume()).toEqual({ kind: 'drop' });
+    expect(core.state().activations).toEqual([]);
+  });
+});
+
+test.describe('activation ids', () => {
+  test('start at firstActivationId when given, count up by one and keep counting across a reset', () => {
+    const core = createSandboxCore({ firstActivationId: 7 });
+    const call = caller(core);
+    const lease = () => call('POST', '/activations', { serviceId: 'facebook', countryId: 'us' }).json.id;
+    expect([lease(), lease()]).toEqual([7, 8]);
+    core.reset();
+    expect(lease()).toBe(9);
+  });
+
+  test('never repeat across cores created in the same millisecond', () => {
+    const firsts = Array.from({ length: 50 }, () => {
+      const core = createSandboxCore();
+      const { json } = caller(core)('POST', '/activations', { serviceId: 'facebook', countryId: 'us' });
+      return json.id as number;
+    });
+    for (const [i, id] of firsts.entries()) {
+      expect(Number.isSafeInteger(id) && id > 0).toBe(true);
+      // Each core has a full block of ids per millisecond before the next core's first id.
+      if (i > 0)
+        expect(id - (firsts[i - 1] as number)).toBeGreaterThanOrEqual(SANDBOX_RULES.activationIdsPerMs);
+    }
   });
 });

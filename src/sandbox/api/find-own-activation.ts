@@ -10,13 +10,14 @@ import type { ApiContext } from './api-handler.ts';
  */
 export function findOwnActivation({ world, account, params }: ApiContext): ActivationRecord | CoreReply {
   const raw = params.id ?? '';
-  if (!/^\d{1,15}$/.test(raw)) {
+  // Up to 16 digits: the sandbox's own ids (wall-clock ms × 1000) have 16 until they pass 2^53.
+  const id = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(id)) {
     return errorReply(
       'InvalidRequestParamsException',
       `activation_id must be an integer, got ${JSON.stringify(raw)}`,
     );
   }
-  const id = Number(raw);
   const record = world.activations.find((a) => a.id === id && a.account === account);
   return record ?? errorReply('ResourceNotFoundException', `Activation ${id} not found`);
 }

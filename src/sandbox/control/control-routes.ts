@@ -15,7 +15,7 @@ import { renderDebugPage } from './debug-page.ts';
  * - `POST /sandbox/sms` `{"to": "+18454123223" | "18454123223", "text": "..."}` → 200
  *   `{"activationId": n}`; 404 when no waiting activation holds the number; 400 bad body.
  * - `POST /sandbox/reset` → 200 `{"result":"success"}`.
- * - `POST /sandbox/faults` `{errorRate?, errorStatus?, latencyMs?, dropRate?, malformedRate?}`
+ * - `POST /sandbox/faults` `{errorRate?, errorStatus?, holdMs?, latencyMs?, dropRate?, malformedRate?}`
  *   replaces the faults (`{}` clears) → 200 with the faults in effect; 400 on a bad value.
  * - `POST /sandbox/prices` `{"serviceId": "facebook", "countryId": "us", "price": 1.2}` → 200
  *   echo; 404 unknown ids; 400 bad price. Prices are global (the catalog is not per account).

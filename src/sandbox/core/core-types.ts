@@ -29,5 +29,16 @@ export interface CoreDrop {
   delayMs?: number;
 }
 
+/**
+ * Hold the request `holdMs` real milliseconds, then call `resume` — which acts on the request
+ * at that later instant — and carry out what it returns (hold fault). The adapter calls `resume`
+ * whether or not the client is still connected: a slow server does not notice a client leaving.
+ */
+export interface CoreHold {
+  kind: 'hold';
+  holdMs: number;
+  resume(): CoreReply | CoreDrop;
+}
+
 /** What the adapter must do with a request. */
-export type CoreResponse = CoreReply | CoreDrop;
+export type CoreResponse = CoreReply | CoreDrop | CoreHold;

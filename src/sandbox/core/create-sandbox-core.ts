@@ -8,6 +8,7 @@ import { deliverSms, normalizePhoneNumber } from './deliver-sms.ts';
 import { type Faults, parseFaults } from './faults.ts';
 import { settleExpired } from './lifecycle.ts';
 import { errorReply } from './responses.ts';
+import { SANDBOX_RULES } from './sandbox-rules.ts';
 import { buildState, type SandboxState } from './state-snapshot.ts';
 import { createVirtualClock } from './virtual-clock.ts';
 import { createWorld, resetWorld } from './world.ts';
@@ -30,6 +31,16 @@ export interface SandboxCoreOptions {
   wallNow?: () => number;
   /** `iconBaseUrl` of activations and services. @default '/sandbox/icons/' */
   iconBaseUrl?: string;
+  /**
+   * Id of the first activation; later ones count up by one, across resets too. Pass it only for
+   * deterministic tests: the default never repeats an id an earlier sandbox (in this process or
+   * another, on the same port after a restart) can have handed out, which is what keeps a
+   * broker's on-disk ledger from refusing the next run's leases.
+   * @default wall-clock ms at start × `SANDBOX_RULES.activationIdsPerMs`, plus 1 ms per sandbox
+   * already started in the same millisecond by this process
+   * @example 100_001
+   */
+  firstActivationId?: number;
 }
 
 /**
@@ -67,6 +78,12 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
   assertUsd('balance', balance);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new RangeError(`Expected \`seed\` to be an integer, got ${seed}`);
+  const { firstActivationId = freshFirstActivationId() } = options;
+  if (!Number.isSafeInteger(firstActivationId) || firstActivationId <= 0) {
+    throw new RangeError(
+      `Expected \`firstActivationId\` to be a positive safe integer, got ${JSON.stringify(firstActivationId)}`,
+    );
+  }
   const clock = createVirtualClock({
     timeScale: options.timeScale ?? 1,
     ...(options.clock ? { realClock: options.clock } : {}),
@@ -77,6 +94,7 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
     seed: { apiKeys: [...new Set(apiKeys)], balance, seed },
     iconBaseUrl: options.iconBaseUrl ?? '/sandbox/icons/',
     wallNow: options.wallNow ?? Date.now,
+    firstActivationId,
   });
 
   const core: SandboxCore = {
@@ -128,6 +146,20 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
     },
   };
   return core;
+}
+
+/** Wall-clock ms the id sequence of the latest sandbox of this process was derived from. */
+let lastIdStartMs = 0;
+
+/**
+ * A first id no earlier sandbox can have reached. The real clock (never an injected one): ids
+ * must not repeat across processes, and only the real clock is shared with them. Two sandboxes
+ * of this process started in the same millisecond take consecutive milliseconds instead, so
+ * each keeps `activationIdsPerMs` ids per millisecond of room below the next one.
+ */
+function freshFirstActivationId(): number {
+  lastIdStartMs = Math.max(Date.now(), lastIdStartMs + 1);
+  return lastIdStartMs * SANDBOX_RULES.activationIdsPerMs;
 }
 
 function assertUsd(name: string, value: number): void {

@@ -1,15 +1,23 @@
 import type { Random } from './random.ts';
 
 /**
- * Faults injected into `/api/v1` answers (the control surface never fails). Every field is
- * optional; an empty object clears all faults.
+ * Faults injected into `/api/v1` requests (the control surface never fails). They apply to every
+ * API endpoint alike. Every field is optional; an empty object clears all faults. Faults combine:
+ * a request can be held, then acted on, then delayed, then dropped.
  */
 export interface Faults {
   /** Share of requests answered with `errorStatus` and a `ServiceUnavailableException` body (0..1). */
   errorRate?: number;
   /** HTTP status of those answers (400–599). @default 503 */
   errorStatus?: number;
-  /** Delay before every answer (or drop), in real milliseconds. */
+  /**
+   * Hold every request this many real milliseconds *before* the sandbox acts on it: a slow server.
+   * After the hold the request is carried out (a lease is created, money reserved) even if the
+   * client gave up meanwhile, then answered — so a lease can appear after the client's timeout.
+   * Counting and the rate window happen on arrival, as at a gateway in front of the slow server.
+   */
+  holdMs?: number;
+  /** Delay every answer (or drop) this many real milliseconds *after* the sandbox acted. */
   latencyMs?: number;
   /** Share of requests whose socket is destroyed without an answer (0..1). */
   dropRate?: number;
@@ -20,7 +28,35 @@ export interface Faults {
 /** What happens to one request. */
 export type FaultKind = 'drop' | 'error' | 'malformed';
 
-const RATES = ['errorRate', 'dropRate', 'malformedRate'] as const;
+/** How one fault field is validated: what it accepts, said the way the error message says it. */
+interface FieldRule {
+  accepts(value: number): boolean;
+  expected: string;
+}
+
+const SHARE: FieldRule = { accepts: (v) => v >= 0 && v <= 1, expected: 'a number from 0 to 1' };
+/** Node fires a timer longer than 2^31 - 1 ms at once (with a warning), so longer waits are refused. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const DURATION_MS: FieldRule = {
+  accepts: (v) => v >= 0 && v <= MAX_TIMER_MS,
+  expected: `a number of milliseconds from 0 to ${MAX_TIMER_MS}`,
+};
+const ERROR_STATUS: FieldRule = {
+  accepts: (v) => Number.isInteger(v) && v >= 400 && v <= 599,
+  expected: 'an integer from 400 to 599',
+};
+
+/** One rule per field of {@link Faults}: `satisfies` keeps the table and the interface in step. */
+const FAULT_FIELDS = {
+  errorRate: SHARE,
+  errorStatus: ERROR_STATUS,
+  holdMs: DURATION_MS,
+  latencyMs: DURATION_MS,
+  dropRate: SHARE,
+  malformedRate: SHARE,
+} as const satisfies Record<keyof Faults, FieldRule>;
+
+const isFaultField = (name: string): name is keyof Faults => Object.hasOwn(FAULT_FIELDS, name);
 
 /** Validate a `POST /sandbox/faults` body; the error says which field is wrong and why. */
 export function parseFaults(input: unknown): { faults: Faults } | { error: string } {
@@ -28,34 +64,20 @@ export function parseFaults(input: unknown): { faults: Faults } | { error: strin
     return { error: 'Expected a JSON object such as {"errorRate":0.5}' };
   }
   const raw = input as Record<string, unknown>;
-  const known = new Set<string>([...RATES, 'errorStatus', 'latencyMs']);
-  const unknown = Object.keys(raw).filter((k) => !known.has(k));
-  if (unknown.length > 0) return { error: `Unknown fault field(s): ${unknown.join(', ')}` };
+  const unknown = Object.keys(raw).filter((k) => !isFaultField(k));
+  if (unknown.length > 0) {
+    return {
+      error: `Unknown fault field(s): ${unknown.join(', ')}; known: ${Object.keys(FAULT_FIELDS).join(', ')}`,
+    };
+  }
   const faults: Faults = {};
-  for (const name of RATES) {
-    const value = raw[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      return { error: `Expected \`${name}\` to be a number from 0 to 1, got ${JSON.stringify(value)}` };
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || !isFaultField(name)) continue;
+    const rule = FAULT_FIELDS[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || !rule.accepts(value)) {
+      return { error: `Expected \`${name}\` to be ${rule.expected}, got ${JSON.stringify(value)}` };
     }
     faults[name] = value;
-  }
-  const { errorStatus, latencyMs } = raw;
-  if (errorStatus !== undefined) {
-    if (!Number.isInteger(errorStatus) || (errorStatus as number) < 400 || (errorStatus as number) > 599) {
-      return {
-        error: `Expected \`errorStatus\` to be an integer from 400 to 599, got ${JSON.stringify(errorStatus)}`,
-      };
-    }
-    faults.errorStatus = errorStatus as number;
-  }
-  if (latencyMs !== undefined) {
-    if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
-      return {
-        error: `Expected \`latencyMs\` to be a non-negative number, got ${JSON.stringify(latencyMs)}`,
-      };
-    }
-    faults.latencyMs = latencyMs;
   }
   return { faults };
 }

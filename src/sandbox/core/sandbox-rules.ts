@@ -18,6 +18,11 @@ export const SANDBOX_RULES = {
   },
   /** History paging. */
   history: { defaultLimit: 10, maxLimit: 100 },
-  /** Id of the first activation after a start or reset. */
-  firstActivationId: 100_001,
+  /**
+   * Ids a sandbox may hand out per millisecond of wall clock before its start: each sandbox
+   * starts at (wall-clock ms at start) × this, so ids never repeat across sandboxes or restarts
+   * as long as none hands out more than this many ids per millisecond it runs. At 1000 the
+   * first id stays below 2^53 until the year 2255.
+   */
+  activationIdsPerMs: 1000,
 } as const;

@@ -5,7 +5,6 @@ import { type Account, createAccount } from './account.ts';
 import type { ActivationRecord } from './activation-record.ts';
 import type { Faults } from './faults.ts';
 import { createRandom, type Random } from './random.ts';
-import { SANDBOX_RULES } from './sandbox-rules.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 
 /** One SMS the carrier delivered. */
@@ -43,6 +42,7 @@ export interface World {
   /** Account by API key. The only place keys live. */
   accounts: Map<string, Account>;
   activations: ActivationRecord[];
+  /** Id of the next activation. Only ever grows: not even a reset rewinds it. */
   nextId: number;
   /** Draws phone numbers. */
   numberRandom: Random;
@@ -69,6 +69,7 @@ export function createWorld(init: {
   seed: WorldSeed;
   iconBaseUrl: string;
   wallNow: () => number;
+  firstActivationId: number;
 }): World {
   const world: World = {
     clock: init.clock,
@@ -76,7 +77,7 @@ export function createWorld(init: {
     initial: init.seed,
     accounts: new Map(),
     activations: [],
-    nextId: 0,
+    nextId: init.firstActivationId,
     numberRandom: Math.random,
     faultRandom: Math.random,
     faults: {},
@@ -90,15 +91,15 @@ export function createWorld(init: {
 }
 
 /**
- * Back to the start: accounts and balances, activations, ids, numbers, counters, SMS log,
- * faults, windows and prices. The clock keeps running: API time never goes backwards, so
- * timestamps a client saw before the reset stay in the past.
+ * Back to the start: accounts and balances, activations, numbers, counters, SMS log, faults,
+ * windows and prices. The clock keeps running: API time never goes backwards, so timestamps a
+ * client saw before the reset stay in the past. Ids keep counting for the same reason: a broker
+ * that lives across the reset still has the old ids in its ledger and refuses to book one twice.
  */
 export function resetWorld(world: World): void {
   const { apiKeys, balance, seed } = world.initial;
   world.accounts = new Map(apiKeys.map((key) => [key, createAccount(key, balance)]));
   world.activations = [];
-  world.nextId = SANDBOX_RULES.firstActivationId;
   world.numberRandom = createRandom(seed);
   world.faultRandom = createRandom(seed ^ 0x5eed);
   world.faults = {};

@@ -1,26 +1,34 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { CoreRequest } from '../core/core-types.ts';
+import type { CoreDrop, CoreReply, CoreRequest } from '../core/core-types.ts';
 import type { SandboxCore } from '../core/create-sandbox-core.ts';
 import { errorReply } from '../core/responses.ts';
 
 /** Largest request body read, in bytes: the API's bodies are a few dozen bytes. */
 const MAX_BODY_BYTES = 1 << 20;
 
-/** A node:http request listener over a core, plus a way to cancel answers still being delayed. */
+/** A node:http request listener over a core, plus a way to cancel requests still waiting. */
 export interface NodeAdapter {
   listener: RequestListener;
-  /** Cancel delayed answers (latency fault) so a closing server does not wait for them. */
+  /**
+   * Cancel held requests (hold fault) and delayed answers (latency fault) so a closing server
+   * does not wait for them. A held request is dropped, never acted on: a closed sandbox is a
+   * server that was stopped, and acting early would break the promise that it acts only after
+   * `holdMs`; acting after close would change a state the test has finished reading.
+   */
   dispose(): void;
 }
 
 /**
  * The thin adapter between node:http and the core: read the body, call `core.handle`, then
- * carry out the answer — write it, wait first (latency fault), or destroy the socket (drop
- * fault). All decisions are the core's.
+ * carry out the answer — hold first and resume (hold fault), wait (latency fault), write it, or
+ * destroy the socket (drop fault). All decisions are the core's.
  */
 export function createNodeAdapter(core: SandboxCore): NodeAdapter {
   const timers = new Set<NodeJS.Timeout>();
+  let disposed = false;
   const later = (ms: number, run: () => void) => {
+    // A body that finished reading while the server closed must not start a new timer.
+    if (disposed) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
       run();
@@ -29,6 +37,15 @@ export function createNodeAdapter(core: SandboxCore): NodeAdapter {
   };
 
   const listener: RequestListener = (req, res) => {
+    const carryOut = (response: CoreReply | CoreDrop) => {
+      const act = () => {
+        if (response.kind === 'drop') req.socket.destroy();
+        // The client may have given up during a hold or delay: the answer then goes nowhere.
+        else if (!req.socket.destroyed) res.writeHead(response.status, response.headers).end(response.body);
+      };
+      if (response.delayMs) later(response.delayMs, act);
+      else act();
+    };
     readBody(req).then(
       (body) => {
         const response = core.handle({
@@ -37,12 +54,9 @@ export function createNodeAdapter(core: SandboxCore): NodeAdapter {
           headers: headersOf(req),
           body,
         });
-        const act = () => {
-          if (response.kind === 'drop') req.socket.destroy();
-          else res.writeHead(response.status, response.headers).end(response.body);
-        };
-        if (response.delayMs) later(response.delayMs, act);
-        else act();
+        // Resumed whether or not the client is still there: a slow server keeps processing.
+        if (response.kind === 'hold') later(response.holdMs, () => carryOut(response.resume()));
+        else carryOut(response);
       },
       () => send(res, 400, 'Request body unreadable or larger than 1 MiB'),
     );
@@ -51,6 +65,7 @@ export function createNodeAdapter(core: SandboxCore): NodeAdapter {
   return {
     listener,
     dispose() {
+      disposed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
     },
