@@ -84,7 +84,7 @@ export function createTempNumberClient(options: TempNumberClientOptions): TempNu
       options.budget ??
       createLocalBudget({
         timeScale: resolved.timeScale,
-        maxInFlightMs: Math.max(MAX_IN_FLIGHT_MS, resolved.timeoutMs),
+        maxInFlightMs: Math.max(MAX_IN_FLIGHT_MS, 2 * resolved.timeoutMs),
       }),
     http: ky.create({
       retry: 0,

@@ -7,9 +7,9 @@ import type { BucketId } from './rate-limits.ts';
 import type { ScaledLimits } from './scaled-limits.ts';
 
 /**
- * The longest a sent request may be in flight (real ms): the budget's proof counts a request
- * whose permit is not settled as done this long after its send, so no attempt may be given a
- * longer timeout (the broker clamps a `read`'s caller-chosen timeout to it).
+ * The longest a sent request may be in flight by default (real ms): twice the client's default
+ * 15 s timeout, since a server may start on a request late and finish it after the client gave
+ * up. The broker derives its own from its request timeout (`maxInFlightMs` in config/settings).
  */
 export const MAX_IN_FLIGHT_MS = 30_000;
 

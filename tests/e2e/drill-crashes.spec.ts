@@ -100,8 +100,6 @@ test('the broker SIGKILLed mid-run: a new broker takes over, the suite completes
   const cutShort = others.filter((t) => t.status !== 'expected');
   for (const t of cutShort) expect(errorOf(t)).toMatch(/The broker \(pid \d+\) exited while leasing/);
   expect(cutShort.length).toBeLessThanOrEqual(1);
-  await expectBooksClosed(result, sandbox, {
-    leases: 3 - cutShort.length,
-    unledgeredAtMost: cutShort.length,
-  });
+  // A POST cut short may still have leased: the next broker books that number as an orphan.
+  await expectBooksClosed(result, sandbox, { leases: 3 - cutShort.length });
 });

@@ -16,11 +16,22 @@ export type FaultRule =
   /** Do not forward; answer 502 with an HTML page, like a gateway whose upstream is down. */
   | 'gatewayError';
 
+/**
+ * Where {@link FaultProxy.at} runs its action on the next matching request — the moments a
+ * broker can die during a lease, seen from the server:
+ * - `received`: the request arrived; it is then dropped, never forwarded (the server never acts);
+ * - `forwarding`: before forwarding it (the server acts, the answer goes nowhere useful);
+ * - `answered`: after the server answered, before the answer is passed on.
+ */
+export type ProxyPhase = 'received' | 'forwarding' | 'answered';
+
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>/api/v1`, to use as TEMPNUMBER_BASE_URL. */
   apiUrl: string;
   /** Apply `rule` to the next `times` requests matching `method` and `path` (path relative to /api/v1). */
   inject(method: string, path: string, rule: FaultRule, times?: number): void;
+  /** Run `action` (e.g. SIGKILL the broker) at `phase` of the next request matching `method` and `path`. */
+  at(method: string, path: string, phase: ProxyPhase, action: () => void | Promise<void>): void;
   /** Remove every rule. */
   heal(): void;
   /** Requests a rule was applied to, in order (`METHOD path rule`). */
@@ -32,8 +43,25 @@ export async function startFaultProxy(targetApiUrl: string): Promise<FaultProxy>
   const target = new URL(targetApiUrl);
   const rules: Array<{ method: string; path: string; rule: FaultRule; left: number }> = [];
   const applied: string[] = [];
-  const server = createServer((req, res) => {
+  const hooks: Array<{
+    method: string;
+    path: string;
+    phase: ProxyPhase;
+    action: () => void | Promise<void>;
+  }> = [];
+  const server = createServer(async (req, res) => {
     const path = (req.url ?? '').replace(/^\/api\/v1/, '').split('?')[0] ?? '';
+    const hookAt = hooks.findIndex((h) => h.method === req.method && h.path === path);
+    const hook = hookAt >= 0 ? hooks.splice(hookAt, 1)[0] : undefined;
+    if (hook) {
+      applied.push(`${req.method} ${path} ${hook.phase}`);
+      if (hook.phase === 'received') {
+        await hook.action();
+        return void res.socket?.destroy();
+      }
+      if (hook.phase === 'forwarding') await hook.action();
+      return forward(req, res, target, undefined, hook.phase === 'answered' ? hook.action : undefined);
+    }
     const match = rules.find((r) => r.left > 0 && r.method === req.method && r.path === path);
     if (match) {
       match.left -= 1;
@@ -51,7 +79,11 @@ export async function startFaultProxy(targetApiUrl: string): Promise<FaultProxy>
   return {
     apiUrl: `http://127.0.0.1:${port}/api/v1`,
     inject: (method, path, rule, times = 1) => void rules.push({ method, path, rule, left: times }),
-    heal: () => void rules.splice(0),
+    at: (method, path, phase, action) => void hooks.push({ method, path, phase, action }),
+    heal: () => {
+      rules.splice(0);
+      hooks.splice(0);
+    },
     applied,
     close: () =>
       new Promise<void>((resolve) => {
@@ -61,7 +93,13 @@ export async function startFaultProxy(targetApiUrl: string): Promise<FaultProxy>
   };
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, target: URL, rule: FaultRule | undefined): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: URL,
+  rule: FaultRule | undefined,
+  onAnswered?: () => void | Promise<void>,
+): void {
   const upstream = httpRequest(
     {
       host: target.hostname,
@@ -73,8 +111,9 @@ function forward(req: IncomingMessage, res: ServerResponse, target: URL, rule: F
     (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (c: Buffer) => chunks.push(c));
-      answer.on('end', () => {
+      answer.on('end', async () => {
         const body = Buffer.concat(chunks);
+        await onAnswered?.();
         if (rule === 'dropAnswer') return void res.socket?.destroy();
         if (rule === 'garbleAnswer') {
           res.writeHead(200, { 'content-type': 'application/json' });

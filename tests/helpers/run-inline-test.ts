@@ -145,6 +145,9 @@ export const test = base.extend<InlineTestFixtures, InlineWorkerFixtures>({
         TEMPNUMBER_BASE_URL: sandbox.apiUrl,
         TEMPNUMBER_RUNTIME_DIR: runtimeDir,
         TEMPNUMBER_TIME_SCALE: String(sandbox.state().timeScale),
+        // A short request timeout keeps the in-flight bound (2 × it, real time) short, so a lease
+        // intent left open by a killed broker is settled within a drill's patience.
+        TEMPNUMBER_REQUEST_TIMEOUT_MS: '3000',
         ...(options.withoutApiKey ? {} : { [options.apiKeyEnv ?? 'TEMPNUMBER_API_KEY']: apiKey }),
         PLAYWRIGHT_JSON_OUTPUT_FILE: join(projectDir, 'report.json'),
         ...options.env,

@@ -1,13 +1,16 @@
 /**
  * A `read`'s per-attempt timeout comes from the caller (up to 2^31 ms on the wire), but the
- * budget's proof assumes no request is in flight longer than MAX_IN_FLIGHT_MS: the broker
- * clamps it there before the API client sees it.
+ * budget's proof and the lease intents assume no request is in flight longer than twice the
+ * broker's request timeout: the broker clamps it to its request timeout before the API client
+ * sees it.
  */
 import { expect, test } from '@playwright/test';
 import type { RequestOptions } from '../../src/api/client-options.ts';
 import type { BrokerContext, ClientConnection } from '../../src/broker/server/broker-context.ts';
 import { read } from '../../src/broker/server/read.ts';
 import { MAX_IN_FLIGHT_MS } from '../../src/limits/request-budget.ts';
+
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /** A context whose API only records the options of each balance read. */
 function recordingContext(): { ctx: BrokerContext; seen: Array<{ api: string; opts: RequestOptions }> } {
@@ -18,15 +21,16 @@ function recordingContext(): { ctx: BrokerContext; seen: Array<{ api: string; op
       return { balance: 1, review_balance: 0 };
     },
   });
-  return { ctx: { api: api('api'), apiOnce: api('apiOnce') } as unknown as BrokerContext, seen };
+  const settings = { requestTimeoutMs: REQUEST_TIMEOUT_MS };
+  return { ctx: { api: api('api'), apiOnce: api('apiOnce'), settings } as unknown as BrokerContext, seen };
 }
 
 const connection: ClientConnection = { id: 1, owner: 'test', pid: undefined, lastSeenMs: 0 };
 
 const CASES: Array<{ asked: number | undefined; sent: number | undefined }> = [
-  { asked: 2 ** 31 - 1, sent: MAX_IN_FLIGHT_MS },
-  { asked: MAX_IN_FLIGHT_MS + 1, sent: MAX_IN_FLIGHT_MS },
-  { asked: MAX_IN_FLIGHT_MS, sent: MAX_IN_FLIGHT_MS },
+  { asked: 2 ** 31 - 1, sent: REQUEST_TIMEOUT_MS },
+  { asked: REQUEST_TIMEOUT_MS + 1, sent: REQUEST_TIMEOUT_MS },
+  { asked: REQUEST_TIMEOUT_MS, sent: REQUEST_TIMEOUT_MS },
   { asked: 10_000, sent: 10_000 },
   { asked: undefined, sent: undefined },
   { asked: 0, sent: undefined },
@@ -50,6 +54,7 @@ for (const { asked, sent } of CASES) {
   });
 }
 
-test('the in-flight bound is 30 s, the budget default the proof is written for', () => {
+test('the default in-flight bound is 30 s, twice the default request timeout', () => {
   expect(MAX_IN_FLIGHT_MS).toBe(30_000);
+  expect(MAX_IN_FLIGHT_MS).toBe(2 * REQUEST_TIMEOUT_MS);
 });

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
-import { parseLedgerLine } from '../ledger/ledger-line.ts';
+import { isListed, parseLedgerLine } from '../ledger/ledger-line.ts';
 import type { ActivationRecord } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import { type BrokerSession, tryHello } from './discovery.ts';
@@ -24,7 +24,7 @@ export function connectRunningBroker(
 
 /**
  * The ledger file read directly (no broker running): JSON Lines, the last line per id wins,
- * newest lease first. A missing ledger is an empty one.
+ * newest lease first, as `activations` lists it ({@link isListed}). A missing ledger is an empty one.
  */
 export async function readLedgerFile(path: string): Promise<ActivationRecord[]> {
   let text: string;
@@ -39,5 +39,7 @@ export async function readLedgerFile(path: string): Promise<ActivationRecord[]> 
     const record = parseLedgerLine(line);
     if (record) byId.set(record.id, record);
   }
-  return [...byId.values()].sort((a, b) => Date.parse(b.leasedAt) - Date.parse(a.leasedAt) || b.id - a.id);
+  return [...byId.values()]
+    .filter(isListed)
+    .sort((a, b) => Date.parse(b.leasedAt) - Date.parse(a.leasedAt) || b.id - a.id);
 }

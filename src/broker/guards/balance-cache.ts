@@ -31,6 +31,21 @@ export interface BalanceCacheOptions {
 
 /** How long a guard read may wait for its budget before the guard gives up on it (real ms). */
 const READ_TIMEOUT_MS = 5_000;
+/**
+ * How long a lease waits for a guard read it started (real ms). The API's own 402 and price
+ * refusal stay the final word, so a cold cache never holds a lease for a budget slot: the read
+ * goes on in the background and fills the cache for the next lease.
+ */
+const LEASE_WAIT_MS = 750;
+
+/** `work`, or undefined if it takes longer than {@link LEASE_WAIT_MS}. */
+function shortWait<T>(work: Promise<T | undefined>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), LEASE_WAIT_MS).unref();
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 export function createBalanceCache(options: BalanceCacheOptions): BalanceCache {
   const { api, cacheMs, now, log } = options;
@@ -59,31 +74,28 @@ export function createBalanceCache(options: BalanceCacheOptions): BalanceCache {
       if (cached && now() - cached.atMs < cacheMs) return cached.usd;
       // Concurrent leases share one read.
       reading ??= read();
-      return reading;
+      return shortWait(reading);
     },
     async priceOf(service, country) {
       const pair = `${service}/${country}`;
       const known = prices.get(pair);
       if (known && now() - known.atMs < cacheMs * 10) return known.usd;
-      try {
-        const answer = await api.getSingleService(
+      const fresh = api
+        .getSingleService(
           service,
           country,
           {},
-          {
-            priority: 'low',
-            signal: AbortSignal.timeout(READ_TIMEOUT_MS),
-          },
-        );
-        const price = answer.services[0]?.price;
-        if (typeof price === 'number') {
+          { priority: 'low', signal: AbortSignal.timeout(READ_TIMEOUT_MS) },
+        )
+        .then((answer) => {
+          const price = answer.services[0]?.price;
+          if (typeof price !== 'number') return undefined;
           prices.set(pair, { usd: price, atMs: now() });
           return price;
-        }
-      } catch {
+        })
         // Unknown pair, no budget, API down: the last price seen, if any; else unknown.
-      }
-      return known?.usd;
+        .catch(() => undefined);
+      return (await shortWait(fresh)) ?? known?.usd;
     },
     spend(price) {
       if (cached) cached.usd -= price;

@@ -39,3 +39,11 @@ export function parseLedgerLine(line: string): ActivationRecord | undefined {
     ...(v.orphan === true ? { orphan: true as const } : {}),
   };
 }
+
+/**
+ * Whether `activations` lists the record: every activation, and a lease intent only while its
+ * outcome is open — a closed intent is bookkeeping (its number, if any, has its own record).
+ */
+export function isListed(record: ActivationRecord): boolean {
+  return record.id > 0 || record.outcome === 'unknown';
+}

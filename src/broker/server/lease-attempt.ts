@@ -149,7 +149,13 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
       if (kind === 'notSent') {
         await closeIntent(ctx, intent, 'notSent').catch(logLedgerError(ctx));
         if (isTempNumberError(error, 'NetworkError')) {
-          return { fatal: relay(error, `Leasing ${service} in ${country}: ${(error as Error).message} Nothing was leased.`, { service, country }) };
+          return {
+            fatal: relay(
+              error,
+              `Leasing ${service} in ${country}: ${(error as Error).message} Nothing was leased.`,
+              { service, country },
+            ),
+          };
         }
         return classifyFailure(info, error, false);
       }
@@ -166,7 +172,7 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
           ctx.log(`${lost}; found activation ${verdict.activation.id} in history, claimed account-wide`);
           return { value: verdict.activation, budgetWaitMs: 0, intent };
         }
-        if (verdict.kind === 'orphan') orphans.push(verdict.activationId);
+        if (verdict.kind === 'orphan') orphans.push(...verdict.activationIds);
         else ctx.log(`${lost}; the history shows nothing was leased`);
       } else {
         await closeIntent(ctx, intent, 'notLeased').catch(logLedgerError(ctx));
@@ -207,10 +213,14 @@ async function book(
   }
   if (known) {
     // Same id, another number: the record belongs to an earlier API instance (a restarted sandbox).
-    ctx.log(`activation ${value.id} in the ledger was ${known.number}, an earlier API instance's; replacing it`);
+    ctx.log(
+      `activation ${value.id} in the ledger was ${known.number}, an earlier API instance's; replacing it`,
+    );
   }
   if (!(await claimActivation(ctx, value.id).catch(() => true))) {
-    await closeIntent(ctx, intent, `leasedAs:${value.id} (claimed by another broker)`).catch(logLedgerError(ctx));
+    await closeIntent(ctx, intent, `leasedAs:${value.id} (claimed by another broker)`).catch(
+      logLedgerError(ctx),
+    );
     return {
       fatal: brokerError(
         `Activation ${value.id} (${pair}) was answered to this broker but is claimed by another broker of the account; ` +
@@ -254,7 +264,9 @@ function logLedgerError(ctx: BrokerContext) {
 /** The answer was lost and the history unreadable: the intent stays open for reconciliation. */
 function unknownOutcome(info: AttemptInfo, postError: unknown, readError: Error, intent: LeaseIntent) {
   const { ctx, request, country, pair } = info;
-  ctx.log(`lease of ${pair} may have happened (answer lost, history unreadable): intent ${intent.record.id} stays open`);
+  ctx.log(
+    `lease of ${pair} may have happened (answer lost, history unreadable): intent ${intent.record.id} stays open`,
+  );
   return relay(
     postError,
     `Leasing ${request.service} in ${country}: the answer was lost (${(postError as Error).message}) and the ` +

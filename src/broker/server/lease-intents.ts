@@ -57,7 +57,7 @@ export type IntentVerdict =
   /** Ours and provably nobody else's (Redis): hand it to the waiting test. */
   | { kind: 'leased'; activation: Activation }
   /** Found, booked as an orphan and released: not handed out. */
-  | { kind: 'orphan'; activationId: number }
+  | { kind: 'orphan'; activationIds: number[] }
   | { kind: 'notLeased' }
   /** The history could not be read: the intent stays open and is tried again later. */
   | { kind: 'unreadable'; error: Error };
@@ -171,20 +171,30 @@ export async function reconcileIntent(
         !ctx.tracker.get(a.id) &&
         !ctx.ledger.get(a.id),
     )
-    .sort((a, b) => a.createdMs - b.createdMs);
-  // Step 4.
+    .sort((a, b) => a.createdMs - b.createdMs || a.activation.id - b.activation.id);
+  // Step 4. In Redis one claimed candidate settles the intent. In memory nobody can tell ours from
+  // another broker's, so every candidate is booked as an orphan: ours is then surely in a ledger,
+  // and another broker's is recorded twice at worst, never handed out.
+  const orphans: number[] = [];
   for (const { activation } of candidates) {
     if (!(await claimActivation(ctx, activation.id))) continue;
-    if (options.waitingTest && ctx.store.accountWide) return { kind: 'leased', activation };
-    await bookOrphan(ctx, intent, activation);
-    return { kind: 'orphan', activationId: activation.id };
+    if (ctx.store.accountWide && options.waitingTest) return { kind: 'leased', activation };
+    await bookOrphan(ctx, intent, activation, orphans.length === 0);
+    orphans.push(activation.id);
+    if (ctx.store.accountWide) break;
   }
+  if (orphans.length > 0) return { kind: 'orphan', activationIds: orphans };
   await closeIntent(ctx, intent, 'notLeased');
   return { kind: 'notLeased' };
 }
 
-/** Book an activation found for `intent` as an orphan (closing the intent) and release it. */
-async function bookOrphan(ctx: BrokerContext, intent: LeaseIntent, activation: Activation): Promise<void> {
+/** Book an activation found for `intent` as an orphan (the first closes the intent) and release it. */
+async function bookOrphan(
+  ctx: BrokerContext,
+  intent: LeaseIntent,
+  activation: Activation,
+  closesIntent: boolean,
+): Promise<void> {
   const { service, country, owner } = intent.record;
   const record = await registerLease(ctx, {
     data: activation,
@@ -195,9 +205,9 @@ async function bookOrphan(ctx: BrokerContext, intent: LeaseIntent, activation: A
     orphan: true,
     connectionId: undefined,
     tempPendingKey: undefined,
-    alsoWrite: [closedIntent(ctx, intent, `leasedAs:${activation.id}`)],
+    alsoWrite: closesIntent ? [closedIntent(ctx, intent, `leasedAs:${activation.id}`)] : [],
   });
-  await forgetIntent(ctx, intent);
+  if (closesIntent) await forgetIntent(ctx, intent);
   const tracked = ctx.tracker.get(record.id);
   if (tracked) await releaseActivation(ctx, tracked, 'notAdopted');
   ctx.log(

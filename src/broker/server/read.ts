@@ -4,7 +4,6 @@
  * saturated run waits for a slot instead of drawing a 429 that would block the suite (DESIGN §2).
  */
 import type { RequestOptions } from '../../api/client-options.ts';
-import { MAX_IN_FLIGHT_MS } from '../../limits/request-budget.ts';
 import type { ReadQuery, ReadResults, ReadWhat } from '../protocol.ts';
 import type { BrokerApi, BrokerContext, ClientConnection } from './broker-context.ts';
 import { brokerError } from './wire-error.ts';
@@ -37,16 +36,16 @@ export function read(ctx: BrokerContext, connection: ClientConnection, q: ReadQu
       ),
     );
   }
-  // The caller's timeout is per attempt and capped at the in-flight bound the budget's proof
-  // assumes: an attempt allowed to run longer could reach the server after the budget counted
-  // it done, and put more than the limit into one server window.
+  // The caller's timeout is per attempt and capped at the broker's request timeout, so it stays
+  // inside the in-flight bound (2 × that) the budget's proof and the lease intents assume: an
+  // attempt allowed to run longer could act at the server after the budget counted it done.
   const opts: RequestOptions = {
     // Low: an operator's look never takes a slot a lease, poll or release needs (HEADROOM).
     priority: 'low',
     // A CLI that gave up (Ctrl-C) must not leave its read queued for budget.
     ...(connection.closedSignal ? { signal: connection.closedSignal } : {}),
     ...(typeof q.timeoutMs === 'number' && q.timeoutMs > 0
-      ? { timeoutMs: Math.min(q.timeoutMs, MAX_IN_FLIGHT_MS) }
+      ? { timeoutMs: Math.min(q.timeoutMs, ctx.settings.requestTimeoutMs) }
       : {}),
   };
   return call(q.retry === false ? ctx.apiOnce : ctx.api, q, opts);

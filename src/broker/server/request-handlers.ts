@@ -13,6 +13,7 @@ import {
   describeDifferences,
   settingsFingerprint,
 } from '../client/settings-fingerprint.ts';
+import { isListed } from '../ledger/ledger-line.ts';
 import {
   type BrokerRequest,
   type HelloResult,
@@ -129,8 +130,7 @@ export const HANDLERS: { readonly [O in Op]: Handler<O> } = Object.freeze({
   }),
   adopt: (ctx, connection, request) => adopt(ctx, connection, request.activationIds),
   status: (ctx) => brokerStatus(ctx),
-  // Activations, and lease intents only while their outcome is open (closed ones are bookkeeping).
-  activations: async (ctx) => ctx.ledger.all().filter((r) => r.id > 0 || r.outcome === 'unknown'),
+  activations: async (ctx) => ctx.ledger.all().filter(isListed),
   read: (ctx, connection, request) => read(ctx, connection, request),
   stop,
 });
