@@ -95,7 +95,9 @@ for (const [kind, row] of Object.entries(RETRY_POLICY) as Array<
 
           expect(failureKind(error)).toBe(kind);
           expect(budget.calls.filter((c) => c.op === 'acquire')).toHaveLength(attempts);
-          expect(server.requests).toHaveLength(producer.budgetFails || producer.nothingListens ? 0 : attempts);
+          expect(server.requests).toHaveLength(
+            producer.budgetFails || producer.nothingListens ? 0 : attempts,
+          );
           expect(budget.calls.filter((c) => c.op === 'reportRateLimited')).toHaveLength(
             row.reportRateLimited ? attempts : 0,
           );
