@@ -60,7 +60,9 @@ export function interpretResponse<T>(raw: RawResponse, ctx: ResponseContext, par
   try {
     return parse(json.value);
   } catch (error) {
-    if (error instanceof ResponseShapeError) throw unexpected(raw, ctx, leaseNote(ctx, error.message));
+    // The shape error quotes a server value: scrubbed like any server text (it may echo the key).
+    if (error instanceof ResponseShapeError)
+      throw unexpected(raw, ctx, leaseNote(ctx, serverText(error.message, ctx)));
     throw error;
   }
 }
