@@ -131,10 +131,13 @@ async function readLedger(runtimeDir: string): Promise<Map<number, ActivationRec
   for (const account of await readdir(runtimeDir)) {
     const file = join(runtimeDir, account, 'ledger.jsonl');
     if (!existsSync(file)) continue;
+    const intents = new Map<number, ActivationRecord>();
     for (const line of (await readFile(file, 'utf8')).split('\n')) {
       const record = parseLedgerLine(line);
-      if (record) records.set(record.id, record);
+      // Lease intents (negative ids) are bookkeeping; every one must be closed by now.
+      if (record) (record.id > 0 ? records : intents).set(record.id, record);
     }
+    for (const intent of intents.values()) expect(intent.outcome, `lease intent ${intent.id}`).not.toBe('unknown');
   }
   return records;
 }

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import type { JSONReport } from '@playwright/test/reporter';
-import { parseLedgerLine } from '../../src/broker/ledger/ledger-line.ts';
+import { isListed, parseLedgerLine } from '../../src/broker/ledger/ledger-line.ts';
 import type { ActivationRecord } from '../../src/broker/protocol.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
 import { accountId } from '../../src/config/settings.ts';
@@ -307,7 +307,8 @@ async function readLedgerFile(
     const record = parseLedgerLine(line);
     if (record) byId.set(record.id, record);
   }
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  // As `activations` lists it: activations, and lease intents only while open.
+  return [...byId.values()].filter(isListed).sort((a, b) => a.id - b.id);
 }
 
 /** Stop the broker(s) a run started: SIGTERM by the pid in their discovery file, then wait. */
