@@ -137,7 +137,8 @@ async function readLedger(runtimeDir: string): Promise<Map<number, ActivationRec
       // Lease intents (negative ids) are bookkeeping; every one must be closed by now.
       if (record) (record.id > 0 ? records : intents).set(record.id, record);
     }
-    for (const intent of intents.values()) expect(intent.outcome, `lease intent ${intent.id}`).not.toBe('unknown');
+    for (const intent of intents.values())
+      expect(intent.outcome, `lease intent ${intent.id}`).not.toBe('unknown');
   }
   return records;
 }

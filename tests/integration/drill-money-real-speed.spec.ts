@@ -87,7 +87,8 @@ const test = base.extend<{ drill: Drill }>({
     await Promise.allSettled(processes.map((p) => stopBrokerProcess(p)));
     // Whatever went wrong, the key appears in no broker output and no ledger.
     for (const p of processes) expect(p.output()).not.toContain(apiKey);
-    for (const w of worlds) expect(await readFile(w.paths.ledger, 'utf8').catch(() => '')).not.toContain(apiKey);
+    for (const w of worlds)
+      expect(await readFile(w.paths.ledger, 'utf8').catch(() => '')).not.toContain(apiKey);
     await proxy.close();
     await sandbox.close();
     await Promise.allSettled(worlds.map((w) => rm(w.runtimeDir, { recursive: true, force: true })));
