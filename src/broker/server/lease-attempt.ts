@@ -160,9 +160,10 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
         return classifyFailure(info, error, false);
       }
       if (kind === 'uncertain') {
+        // A store outage mid-lookup leaves the intent open, like an unreadable history.
         const verdict = await reconcileIntent(ctx, intent, {
           waitingTest: !connection.closedSignal?.aborted,
-        });
+        }).catch((e: unknown) => ({ kind: 'unreadable' as const, error: e as Error }));
         const lost = `lease of ${pair} lost its answer (${(error as Error).name})`;
         if (verdict.kind === 'unreadable') {
           scheduleIntentReconcile(ctx);

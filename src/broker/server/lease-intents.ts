@@ -160,7 +160,7 @@ export async function reconcileIntent(
   } catch (error) {
     return { kind: 'unreadable', error: error instanceof Error ? error : new Error(String(error)) };
   }
-  // Step 3: the oldest unbooked activation of the pair inside the intent's span.
+  // Step 3: activations of the pair inside the intent's span that nobody booked, oldest first.
   const fromMs = Date.parse(intent.record.leasedAt) - SLACK_REAL_MS;
   const candidates = history
     .filter(
