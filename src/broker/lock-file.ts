@@ -68,6 +68,18 @@ async function readLock(path: string): Promise<LockContent | undefined> {
   }
 }
 
+/**
+ * Wait until `pid` no longer holds the lock at `path` (it exited, or let go): true, or false
+ * once `deadlineMs` (wall ms) passed first. How a stopped broker is known to be gone.
+ */
+export async function waitForRelease(path: string, pid: number, deadlineMs: number): Promise<boolean> {
+  while ((await lockHolder(path))?.pid === pid) {
+    if (Date.now() >= deadlineMs) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
 /** Signal 0 checks existence; EPERM means alive but someone else's. */
 export function isAlive(pid: number): boolean {
   try {

@@ -6,7 +6,7 @@
 import { accountPaths, connectRunningBroker, readLedgerFile } from '../broker/client/running-broker.ts';
 import type { ActivationRecord } from '../broker/protocol.ts';
 import type { Settings } from '../config/settings.ts';
-import type { CommandSpec, OptionsSpec } from './cli-args.ts';
+import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
 import { formatTable, formatUsd } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';
 
@@ -17,20 +17,15 @@ const SPEC = {
     'Asks the running broker of this account; when none runs, reads the ledger file in the runtime dir. ' +
     '"refunded" is shown for cancelled activations once TempNumber reported it (yes / no: a late SMS was billed).',
   options: {
-    'runtime-dir': {
-      type: 'string',
-      valueName: 'dir',
-      description: 'Runtime dir of the broker (default: TEMPNUMBER_RUNTIME_DIR, else a per-user temp folder)',
-    },
+    'runtime-dir': RUNTIME_DIR_OPTION,
   },
   examples: ['playwright-tempnumber activations', 'playwright-tempnumber activations --json | jq'],
 } as const satisfies CommandSpec<OptionsSpec>;
 
 /** Run `activations`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  return runCliCommand(SPEC, args, async ({ options, out, settings }) => {
-    const dir = options['runtime-dir'];
-    const s: Settings = { ...settings(), ...(dir === undefined ? {} : { runtimeDir: dir }) };
+  return runCliCommand(SPEC, args, async ({ out, settings }) => {
+    const s = settings();
     const paths = accountPaths(s);
     const { records, source } = await readActivations(s, paths.ledger);
     if (out.jsonMode) {

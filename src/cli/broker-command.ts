@@ -6,7 +6,6 @@
  * own command (broker-stop-command.ts), reached through this one.
  */
 import { runBroker } from '../broker/server/index.ts';
-import type { Settings } from '../config/settings.ts';
 import { type CommandSpec, type OptionsSpec, parseIntegerOption } from './cli-args.ts';
 import { runCliCommand } from './run-cli-command.ts';
 
@@ -44,8 +43,7 @@ const SPEC = {
 export async function run(args: string[]): Promise<number> {
   if (args[0] === 'stop') return (await import('./broker-stop-command.ts')).run(args.slice(1));
   const code = await runCliCommand(SPEC, args, async ({ options, out, settings }) => {
-    const dir = options['runtime-dir'];
-    const s: Settings = { ...settings(), ...(dir === undefined ? {} : { runtimeDir: dir }) };
+    const s = settings();
     const idleRaw = options['idle-exit-ms'];
     const idleExitMs =
       idleRaw === undefined

@@ -7,11 +7,10 @@
  */
 import { BrokerUnavailableError } from '../broker/client/broker-unavailable-error.ts';
 import { accountPaths, connectRunningBroker } from '../broker/client/running-broker.ts';
-import { lockHolder } from '../broker/lock-file.ts';
+import { waitForRelease } from '../broker/lock-file.ts';
 import type { StopResult } from '../broker/protocol.ts';
-import type { RuntimePaths } from '../broker/runtime-paths.ts';
-import { accountId, type Settings } from '../config/settings.ts';
-import type { CommandSpec, OptionsSpec } from './cli-args.ts';
+import { accountId } from '../config/settings.ts';
+import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { runCliCommand } from './run-cli-command.ts';
 
@@ -30,11 +29,7 @@ const SPEC = {
         'Stop even with activations leased and waiting for an SMS (their tests lose the broker; the next ' +
         'broker reconciles them from the ledger)',
     },
-    'runtime-dir': {
-      type: 'string',
-      valueName: 'dir',
-      description: 'Runtime dir of the broker (default: TEMPNUMBER_RUNTIME_DIR, else a per-user temp folder)',
-    },
+    'runtime-dir': RUNTIME_DIR_OPTION,
   },
   examples: ['playwright-tempnumber broker stop', 'playwright-tempnumber broker stop --force --json'],
 } as const satisfies CommandSpec<OptionsSpec>;
@@ -48,8 +43,7 @@ const ANSWER_TIMEOUT_MS = 30_000;
 export async function run(args: string[]): Promise<number> {
   let running = true;
   const code = await runCliCommand(SPEC, args, async ({ options, out, settings }) => {
-    const dir = options['runtime-dir'];
-    const s: Settings = { ...settings(), ...(dir === undefined ? {} : { runtimeDir: dir }) };
+    const s = settings();
     const paths = accountPaths(s);
     const session = await connectRunningBroker(s, `cli broker stop (pid ${process.pid})`);
     if (!session) {
@@ -70,7 +64,13 @@ export async function run(args: string[]): Promise<number> {
     } finally {
       session.connection.close();
     }
-    await waitUntilStopped(paths, result.pid);
+    if (!(await waitForRelease(paths.brokerLock, result.pid, Date.now() + STOP_WAIT_MS))) {
+      throw new BrokerUnavailableError(
+        `The broker (pid ${result.pid}) agreed to stop but still holds ${paths.brokerLock} after ${STOP_WAIT_MS / 1000} s. ` +
+          `Look at its log (${paths.log}); stop it with \`kill ${result.pid}\` if it hangs.`,
+        { brokerPid: result.pid },
+      );
+    }
     if (out.jsonMode) {
       out.json({
         stopped: true,
@@ -91,21 +91,6 @@ export async function run(args: string[]): Promise<number> {
     return 'ok';
   });
   return code === 0 && !running ? EXIT_CODES.notRunning.code : code;
-}
-
-/** The broker let go of its singleton lock: it has closed its socket, ledger and store. */
-async function waitUntilStopped(paths: RuntimePaths, pid: number): Promise<void> {
-  const deadline = Date.now() + STOP_WAIT_MS;
-  while ((await lockHolder(paths.brokerLock))?.pid === pid) {
-    if (Date.now() >= deadline) {
-      throw new BrokerUnavailableError(
-        `The broker (pid ${pid}) agreed to stop but still holds ${paths.brokerLock} after ${STOP_WAIT_MS / 1000} s. ` +
-          `Look at its log (${paths.log}); stop it with \`kill ${pid}\` if it hangs.`,
-        { brokerPid: pid },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** A broker of an older package answers "Unknown broker operation" (protocol.ts): say what to do. */

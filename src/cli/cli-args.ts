@@ -30,6 +30,16 @@ export interface CommandSpec<O extends OptionsSpec> {
   examples?: string[];
 }
 
+/**
+ * `--runtime-dir`, for the commands that find the account's broker. A command that declares it
+ * gets it applied to its settings by `runCliCommand`.
+ */
+export const RUNTIME_DIR_OPTION = {
+  type: 'string',
+  valueName: 'dir',
+  description: 'Runtime dir of the broker (default: TEMPNUMBER_RUNTIME_DIR, else a per-user temp folder)',
+} as const satisfies OptionSpec;
+
 /** Every command takes these two. */
 const COMMON_OPTIONS = {
   json: { type: 'boolean', description: 'Print machine-readable JSON on stdout instead of text' },

@@ -17,6 +17,7 @@ export async function withBroker<T>(
     baseUrl: settings.baseUrl,
     runtimeDir: settings.runtimeDir,
     timeScale: settings.timeScale,
+    requestTimeoutMs: settings.requestTimeoutMs,
     ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
     owner: `cli ${command} (pid ${process.pid})`,
   });

@@ -22,7 +22,10 @@ import { UsageError } from './usage-error.ts';
 export interface CommandContext<O extends OptionsSpec> {
   options: OptionValues<O>;
   out: CliOutput;
-  /** Settings from the environment and `.env`; throws a ConfigurationError that says what to set. */
+  /**
+   * Settings from the environment and `.env` (and `--runtime-dir` when the command has it);
+   * throws a ConfigurationError that says what to set.
+   */
   settings(): Settings;
 }
 
@@ -48,7 +51,8 @@ export async function runCliCommand<O extends OptionsSpec>(
       options,
       out,
       settings: () => {
-        settings ??= resolveSettings();
+        const runtimeDir = (options as { 'runtime-dir'?: unknown })['runtime-dir'];
+        settings ??= resolveSettings(typeof runtimeDir === 'string' ? { runtimeDir } : {});
         out.addSecret(settings.apiKey);
         return settings;
       },

@@ -6,9 +6,9 @@
 
 import { accountPaths, connectRunningBroker } from '../broker/client/running-broker.ts';
 import type { BrokerStatus } from '../broker/protocol.ts';
-import { accountId, type Settings } from '../config/settings.ts';
+import { accountId } from '../config/settings.ts';
 import { displayUrl } from '../preflight/display-url.ts';
-import type { CommandSpec, OptionsSpec } from './cli-args.ts';
+import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { formatAge, formatFields, formatTable } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';
@@ -20,11 +20,7 @@ const SPEC = {
     'Connects to the broker of this account (TEMPNUMBER_API_KEY + TEMPNUMBER_BASE_URL) in the runtime dir, ' +
     'without starting one. Exits 0 when a broker is running and 6 when none is.',
   options: {
-    'runtime-dir': {
-      type: 'string',
-      valueName: 'dir',
-      description: 'Runtime dir of the broker (default: TEMPNUMBER_RUNTIME_DIR, else a per-user temp folder)',
-    },
+    'runtime-dir': RUNTIME_DIR_OPTION,
   },
   examples: ['playwright-tempnumber status', 'playwright-tempnumber status --json'],
 } as const satisfies CommandSpec<OptionsSpec>;
@@ -35,9 +31,8 @@ const NOT_RUNNING_EXIT_CODE = EXIT_CODES.notRunning.code;
 /** Run `status`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
   let running = true;
-  const code = await runCliCommand(SPEC, args, async ({ options, out, settings }) => {
-    const dir = options['runtime-dir'];
-    const s: Settings = { ...settings(), ...(dir === undefined ? {} : { runtimeDir: dir }) };
+  const code = await runCliCommand(SPEC, args, async ({ out, settings }) => {
+    const s = settings();
     const paths = accountPaths(s);
     const session = await connectRunningBroker(s, `cli status (pid ${process.pid})`);
     if (!session) {

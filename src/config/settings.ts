@@ -93,7 +93,7 @@ export function resolveSettings(overrides: SettingsOverrides = {}, sources: Sett
     redisUrl: overrides.redisUrl ?? nonEmpty(env.TEMPNUMBER_REDIS_URL),
     runtimeDir: overrides.runtimeDir ?? nonEmpty(env.TEMPNUMBER_RUNTIME_DIR) ?? defaultRuntimeDir(env),
     timeScale,
-    requestTimeoutMs: overrides.requestTimeoutMs ?? parseRequestTimeout(env.TEMPNUMBER_REQUEST_TIMEOUT_MS),
+    requestTimeoutMs: requestTimeout(overrides.requestTimeoutMs, env.TEMPNUMBER_REQUEST_TIMEOUT_MS),
   };
 }
 
@@ -203,12 +203,13 @@ function timeScaleOffLoopbackHelp(timeScale: number, baseUrl: string, fromEnv: b
   );
 }
 
-function parseRequestTimeout(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return 15_000;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 100 || value > 600_000) {
+/** The request timeout from the override or the environment, checked either way. */
+function requestTimeout(override: number | undefined, raw: string | undefined): number {
+  if (override === undefined && (raw === undefined || raw.trim() === '')) return 15_000;
+  const value = override ?? Number(raw);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 100 || value > 600_000) {
     throw new ConfigurationError(
-      `TEMPNUMBER_REQUEST_TIMEOUT_MS must be a number of milliseconds between 100 and 600000, got ${JSON.stringify(raw)}.`,
+      `TEMPNUMBER_REQUEST_TIMEOUT_MS (requestTimeoutMs) must be a number of milliseconds between 100 and 600000, got ${JSON.stringify(override ?? raw)}.`,
     );
   }
   return value;

@@ -65,6 +65,7 @@ test('a busy broker with other settings refuses, naming what differs and what to
     const error = await connectBroker({
       ...machine.connectOptions,
       timeScale: TIME_SCALE / 2,
+      requestTimeoutMs: 4_000,
       redisUrl: REDIS_URL,
     })
       .catch((e: unknown) => e)
@@ -75,6 +76,7 @@ test('a busy broker with other settings refuses, naming what differs and what to
     expect(message).toContain(`TEMPNUMBER_REDIS_URL (differs)`);
     expect(message).toContain(`TEMPNUMBER_TIME_SCALE (broker ${TIME_SCALE}, this client ${TIME_SCALE / 2})`);
     expect(message).toContain('TEMPNUMBER_BREAKER_THRESHOLD (broker 3, this client 7)');
+    expect(message).toContain('TEMPNUMBER_REQUEST_TIMEOUT_MS (broker 15000, this client 4000)');
     expect(message).toContain('1 other client connected');
     expect(message).toContain('playwright-tempnumber broker stop');
     expect(message).not.toContain('s3cret-redis-password');

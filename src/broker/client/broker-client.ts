@@ -35,6 +35,12 @@ export interface ConnectBrokerOptions {
   runtimeDir?: string;
   /** API clock speed-up (sandbox only). @default TEMPNUMBER_TIME_SCALE, else 1 */
   timeScale?: number;
+  /**
+   * How long one API request of a broker this client starts may take (real ms); twice this is
+   * how long a lease whose answer was lost waits before it is looked up in the history.
+   * @default TEMPNUMBER_REQUEST_TIMEOUT_MS, else 15000
+   */
+  requestTimeoutMs?: number;
   /** Who this client is, as `status` and the ledger show it. @default `pid <pid>` */
   owner?: string;
   /** Give up finding or starting a broker after this long (real ms). @default 15000 */
@@ -86,6 +92,7 @@ export async function connectBroker(options: ConnectBrokerOptions = {}): Promise
     redisUrl: options.redisUrl,
     runtimeDir: options.runtimeDir,
     timeScale: options.timeScale,
+    requestTimeoutMs: options.requestTimeoutMs,
   });
   const owner = options.owner ?? `pid ${process.pid}`;
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;

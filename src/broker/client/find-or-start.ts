@@ -6,14 +6,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { unlink } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
-import { isAlive, lockHolder, tryAcquireLock } from '../lock-file.ts';
+import { isAlive, lockHolder, tryAcquireLock, waitForRelease } from '../lock-file.ts';
 import type { SettingsFingerprint } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
+import { clientFingerprint, describeDifferences } from '../settings-fingerprint.ts';
 import { BrokerUnavailableError } from './broker-unavailable-error.ts';
 import { ConnectionLostError } from './connection-lost-error.ts';
 import { type BrokerSession, readDiscovery, tryHello } from './discovery.ts';
 import { ensureRuntimePaths } from './runtime-dir.ts';
-import { clientFingerprint, describeDifferences } from './settings-fingerprint.ts';
 import { readLogTail, spawnBroker } from './spawn-broker.ts';
 
 /** Options of {@link findOrStartBroker}. */
@@ -149,16 +149,13 @@ async function helloOrReplace(
   } finally {
     session.connection.close();
   }
-  while ((await lockHolder(paths.brokerLock))?.pid === session.pid) {
-    if (Date.now() >= deadline) {
-      throw new BrokerUnavailableError(
-        `The idle broker (pid ${session.pid}) runs with other settings (${describeDifferences(session.settingsDiffer)}) ` +
-          `and was asked to exit, but it still runs. Stop it (\`playwright-tempnumber broker stop --force\`, or ` +
-          `kill ${session.pid}) and run again.`,
-        { brokerPid: session.pid },
-      );
-    }
-    await delay(RECHECK_MS);
+  if (!(await waitForRelease(paths.brokerLock, session.pid, deadline))) {
+    throw new BrokerUnavailableError(
+      `The idle broker (pid ${session.pid}) runs with other settings (${describeDifferences(session.settingsDiffer)}) ` +
+        `and was asked to exit, but it still runs. Stop it (\`playwright-tempnumber broker stop --force\`, or ` +
+        `kill ${session.pid}) and run again.`,
+      { brokerPid: session.pid },
+    );
   }
   return undefined;
 }

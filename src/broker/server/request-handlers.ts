@@ -8,11 +8,6 @@
  * whole context, API key included) and its fields have the types the table says.
  */
 import { isFinalStatus } from '../../api/activation-statuses.ts';
-import {
-  compareFingerprints,
-  describeDifferences,
-  settingsFingerprint,
-} from '../client/settings-fingerprint.ts';
 import { isListed } from '../ledger/ledger-line.ts';
 import {
   type BrokerRequest,
@@ -23,6 +18,7 @@ import {
   type StopResult,
   type WaitResult,
 } from '../protocol.ts';
+import { compareFingerprints, describeDifferences, settingsFingerprint } from '../settings-fingerprint.ts';
 import type { TrackedActivation } from './activation-tracker.ts';
 import { adopt } from './adopt.ts';
 import type { BrokerContext, ClientConnection } from './broker-context.ts';
@@ -305,6 +301,7 @@ function brokerFingerprint(ctx: BrokerContext): SettingsFingerprint {
   return settingsFingerprint(ctx.settings.apiKey, {
     redisUrl: ctx.settings.redisUrl,
     timeScale: ctx.timeScale,
+    requestTimeoutMs: ctx.settings.requestTimeoutMs,
     guards: ctx.guards.settings,
   });
 }

@@ -7,14 +7,15 @@
  * spend money the client's settings would have refused.
  */
 import { createHmac } from 'node:crypto';
-import { GUARD_ENV, type GuardSettings, resolveGuardSettings } from '../../config/guard-settings.ts';
-import type { Settings } from '../../config/settings.ts';
-import type { SettingDifference, SettingFingerprint, SettingsFingerprint } from '../protocol.ts';
+import { GUARD_ENV, type GuardSettings, resolveGuardSettings } from '../config/guard-settings.ts';
+import type { Settings } from '../config/settings.ts';
+import type { SettingDifference, SettingFingerprint, SettingsFingerprint } from './protocol.ts';
 
 /** What a fingerprint covers. */
 export interface FingerprintedSettings {
   redisUrl: string | undefined;
   timeScale: number;
+  requestTimeoutMs: number;
   guards: GuardSettings;
 }
 
@@ -33,6 +34,8 @@ const FINGERPRINTED: Readonly<Record<string, FingerprintedSetting>> = Object.fre
   // A Redis URL may carry a password; which Redis also decides whose budget is shared.
   redisUrl: { env: 'TEMPNUMBER_REDIS_URL', secret: true, read: (s) => s.redisUrl },
   timeScale: { env: 'TEMPNUMBER_TIME_SCALE', secret: false, read: (s) => s.timeScale },
+  // It sets the in-flight bound: how long a lost lease answer waits before it is looked up.
+  requestTimeoutMs: { env: 'TEMPNUMBER_REQUEST_TIMEOUT_MS', secret: false, read: (s) => s.requestTimeoutMs },
   ...Object.fromEntries(
     (Object.entries(GUARD_ENV) as Array<[keyof GuardSettings, string]>).map(([key, env]) => [
       key,
@@ -57,6 +60,7 @@ export function clientFingerprint(settings: Settings): SettingsFingerprint {
   return settingsFingerprint(settings.apiKey, {
     redisUrl: settings.redisUrl,
     timeScale: settings.timeScale,
+    requestTimeoutMs: settings.requestTimeoutMs,
     guards: clientGuardSettings(),
   });
 }
