@@ -76,6 +76,8 @@ const test = base.extend<{ drill: Drill }>({
           baseUrl: world.baseUrl,
           runtimeDir: world.runtimeDir,
           timeScale: 1,
+          // The broker's settings exactly: a client with others would replace the idle broker.
+          requestTimeoutMs: REQUEST_TIMEOUT_MS,
           ...(world.env.TEMPNUMBER_REDIS_URL ? { redisUrl: world.env.TEMPNUMBER_REDIS_URL } : {}),
           owner: `drill client of ${world.runtimeDir}`,
         });
