@@ -220,6 +220,24 @@ for (const phase of ['received', 'forwarding', 'answered'] as const) {
   });
 }
 
+test('a broker with a left-over open intent does not exit idle before it settled it', async ({ drill }) => {
+  const world = await drill.world(drill.proxy.apiUrl);
+  const first = await drill.broker(world);
+  drill.proxy.at('POST', '/activations', 'answered', () => {
+    first.process.child.kill('SIGKILL');
+  });
+  await expect(lease(drill, first.client)).rejects.toThrow();
+  await first.process.exited;
+  // Nobody connects to the next broker, and it may idle only 300 ms: the open intent keeps it up.
+  const second = startBrokerProcess(world, ['--idle-exit-ms', '300']);
+  await second.ready;
+  await second.exited;
+  const ledger = await ledgerOf(world);
+  expect(ledger.filter((r) => r.outcome === 'unknown')).toEqual([]);
+  const [bought] = drill.sandbox.state().activations;
+  expect(ledger.find((r) => r.id === bought?.id)).toMatchObject({ orphan: true, outcome: 'cancelled' });
+});
+
 test('two brokers on one key without Redis, one lost answer: no number goes to two tests, none is lost', async ({
   drill,
 }) => {

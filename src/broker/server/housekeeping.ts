@@ -2,7 +2,9 @@
  * The broker's slow timer: releases orphans nobody adopted, forgets settled activations, and
  * ends the broker after `idleExitMs` with no client and nothing waiting.
  */
+
 import type { BrokerContext } from './broker-context.ts';
+import { isSettlingIntents } from './lease-intents.ts';
 import { releaseActivation } from './release.ts';
 
 export interface HousekeepingOptions {
@@ -43,11 +45,12 @@ export function startHousekeeping(ctx: BrokerContext, options: HousekeepingOptio
   return { stop: () => clearInterval(timer) };
 }
 
-/** No client connected, no wait held, no activation a test may still use. */
+/** No client connected, no wait held, no activation a test may still use, no intent being settled. */
 function isIdle(ctx: BrokerContext): boolean {
   return (
     ctx.clientCount() === 0 &&
     ctx.tracker.waits.size() === 0 &&
-    !ctx.tracker.all().some((t) => t.record.outcome === 'waiting')
+    !ctx.tracker.all().some((t) => t.record.outcome === 'waiting') &&
+    !isSettlingIntents(ctx)
   );
 }

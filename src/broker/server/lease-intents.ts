@@ -216,8 +216,39 @@ async function bookOrphan(
   );
 }
 
+/** Brokers with a settlement of open intents running or scheduled, and how many. */
+const settling = new WeakMap<BrokerContext, number>();
+
+/**
+ * Whether open intents are being settled, now or on a timer: the broker is not idle then (a
+ * broker that exits first leaves a possibly paid number in no ledger until another starts).
+ */
+export function isSettlingIntents(ctx: BrokerContext): boolean {
+  return (settling.get(ctx) ?? 0) > 0;
+}
+
+/** Count one settlement as pending until the returned function is called. */
+function pendingSettlement(ctx: BrokerContext): () => void {
+  settling.set(ctx, (settling.get(ctx) ?? 0) + 1);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    settling.set(ctx, (settling.get(ctx) ?? 1) - 1);
+  };
+}
+
 /** Open intents left in the ledger by a previous broker (or an unreadable history): settle each. */
 export async function reconcileOpenIntents(ctx: BrokerContext): Promise<number> {
+  const done = pendingSettlement(ctx);
+  try {
+    return await settleOpenIntents(ctx);
+  } finally {
+    done();
+  }
+}
+
+async function settleOpenIntents(ctx: BrokerContext): Promise<number> {
   const open = ctx.ledger.all().filter((r) => r.outcome === 'unknown' && r.id < 0);
   if (open.length === 0) return 0;
   ctx.log(`reconciling ${open.length} lease intent(s) whose answer is not known`);
@@ -246,10 +277,13 @@ export async function reconcileOpenIntents(ctx: BrokerContext): Promise<number> 
 export function scheduleIntentReconcile(ctx: BrokerContext, attempt = 0): void {
   const delay = RETRY_DELAYS_MS[attempt];
   if (delay === undefined) return;
+  const done = pendingSettlement(ctx);
   setTimeout(() => {
-    void reconcileOpenIntents(ctx).then((left) => {
-      if (left > 0) scheduleIntentReconcile(ctx, attempt + 1);
-    });
+    void reconcileOpenIntents(ctx)
+      .then((left) => {
+        if (left > 0) scheduleIntentReconcile(ctx, attempt + 1);
+      })
+      .finally(done);
   }, delay).unref();
 }
 
