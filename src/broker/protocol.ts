@@ -89,15 +89,7 @@ export type BrokerRequest =
       settings?: SettingsFingerprint;
     }
   | { id: number; op: 'heartbeat' }
-  | {
-      id: number;
-      op: 'lease';
-      service: string;
-      /** Tried in order when one has no numbers or is over the price. */
-      countries: string[];
-      maxPrice?: number;
-      owner?: string;
-    }
+  | ({ id: number; op: 'lease' } & LeaseRequest)
   /** Resolve with the first SMS whose sequence is > `afterSequence`, or `{ sms: null }` after `holdMs`. */
   | { id: number; op: 'wait'; activationId: number; afterSequence: number; holdMs: number }
   | { id: number; op: 'retry'; activationId: number }
@@ -204,6 +196,17 @@ export interface WireError {
 export type BrokerResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: WireError };
+
+/** What a `lease` asks for: the same shape from the client to the lease journey. */
+export interface LeaseRequest {
+  service: string;
+  /** Tried in order when one has no numbers or is over the price. */
+  countries: string[];
+  /** USD; sent as `expectedPrice`. */
+  maxPrice?: number | undefined;
+  /** Who the number is for, as the ledger and `status` show it. */
+  owner?: string | undefined;
+}
 
 /** Result of `lease`. */
 export interface LeaseResult {

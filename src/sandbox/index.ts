@@ -7,12 +7,15 @@ export { COUNTRIES, type CountryId, type CountryPlan } from './catalog/countries
 export { PAIRS_WITHOUT_NUMBERS, PRICE_TABLE, VIRTUAL_PAIRS } from './catalog/price-table.ts';
 export { SERVICES, type ServiceId, type ServiceInfo } from './catalog/services.ts';
 export { accountHash } from './core/account.ts';
-export type { CoreDrop, CoreHold, CoreReply, CoreRequest, CoreResponse } from './core/core-types.ts';
-export {
-  createSandboxCore,
-  type SandboxCore,
-  type SandboxCoreOptions,
-} from './core/create-sandbox-core.ts';
+export type {
+  CoreDrop,
+  CoreHold,
+  CoreReply,
+  CoreRequest,
+  CoreResponse,
+  SandboxCore,
+} from './core/core-types.ts';
+export { createSandboxCore, type SandboxCoreOptions } from './core/create-sandbox-core.ts';
 export type { Faults } from './core/faults.ts';
 export { SANDBOX_RULES } from './core/sandbox-rules.ts';
 export type { SandboxActivation, SandboxState } from './core/state-snapshot.ts';

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSandboxCore, type SandboxCore } from './core/create-sandbox-core.ts';
+import type { SandboxCore } from './core/core-types.ts';
+import { createSandboxCore } from './core/create-sandbox-core.ts';
 import type { Faults } from './core/faults.ts';
 import type { SandboxState } from './core/state-snapshot.ts';
 import { createNodeAdapter } from './node/node-adapter.ts';

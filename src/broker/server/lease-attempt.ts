@@ -9,9 +9,8 @@ import type { Activation } from '../../api/response-types.ts';
 import { checkLease } from '../guards/check-lease.ts';
 import { BOOTSTRAP_WAIT_MS } from '../guards/guard-runtime.ts';
 import { GUARD_SCOPE, type GuardEnvironment } from '../guards/lease-guard.ts';
-import type { LeaseResult } from '../protocol.ts';
+import type { LeaseRequest, LeaseResult } from '../protocol.ts';
 import type { BrokerContext, ClientConnection } from './broker-context.ts';
-import type { LeaseRequest } from './lease.ts';
 import { postFailureKind, skipRuleFor } from './lease-failure.ts';
 import {
   claimActivation,

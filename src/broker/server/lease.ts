@@ -4,17 +4,10 @@
  * fsync'd, before the answer leaves the broker. One country's attempt: lease-attempt.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { LeaseResult } from '../protocol.ts';
+import type { LeaseRequest, LeaseResult } from '../protocol.ts';
 import type { BrokerContext, ClientConnection } from './broker-context.ts';
 import { tryCountry } from './lease-attempt.ts';
 import { brokerError, relay } from './wire-error.ts';
-
-export interface LeaseRequest {
-  service: string;
-  countries: string[];
-  maxPrice?: number | undefined;
-  owner?: string | undefined;
-}
 
 /** Lease a number for `connection`: countries in order, guards first, the ledger before the answer. */
 export async function lease(

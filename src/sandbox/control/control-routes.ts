@@ -1,8 +1,7 @@
 import { isCountryId } from '../catalog/countries.ts';
 import { isServiceId } from '../catalog/services.ts';
 import { accountHash } from '../core/account.ts';
-import type { CoreReply, CoreRequest } from '../core/core-types.ts';
-import type { SandboxCore } from '../core/create-sandbox-core.ts';
+import type { CoreReply, CoreRequest, SandboxCore } from '../core/core-types.ts';
 import { errorReply, htmlReply, jsonReply, parseJsonObject } from '../core/responses.ts';
 import { renderDebugPage } from './debug-page.ts';
 

@@ -1,3 +1,6 @@
+import type { Faults } from './faults.ts';
+import type { SandboxState } from './state-snapshot.ts';
+
 /**
  * The core's view of HTTP: plain values, no `node:http`. An adapter turns a real request into a
  * {@link CoreRequest} and carries out the {@link CoreResponse}.
@@ -42,3 +45,28 @@ export interface CoreHold {
 
 /** What the adapter must do with a request. */
 export type CoreResponse = CoreReply | CoreDrop | CoreHold;
+
+/**
+ * The sandbox without any networking: a route table of handlers over plain state with an
+ * injected clock. `handle` is synchronous and deterministic for a given clock and seed; the
+ * node:http adapter only moves bytes and carries out delays and drops.
+ */
+export interface SandboxCore {
+  /** Answer one request (`/api/v1/...` or `/sandbox/...`). */
+  handle(request: CoreRequest): CoreResponse;
+  /** The carrier: deliver an SMS; undefined when no waiting activation holds `to`. */
+  deliverSms(to: string, text: string): { activationId: number } | undefined;
+  /** A snapshot of everything observable (never an API key). */
+  state(): SandboxState;
+  /** Everything back to the start (the clock keeps running). */
+  reset(): void;
+  /** Replace the faults in effect; `{}` clears them. Throws RangeError on invalid values. */
+  setFaults(faults: Faults): void;
+  /** Change the price of a service in a country. Throws RangeError on unknown ids or a bad price. */
+  setPrice(serviceId: string, countryId: string, price: number): void;
+  /** Set an account's balance, USD. Throws RangeError for a key the sandbox does not know. */
+  setBalance(apiKey: string, usd: number): void;
+  /** API clock, unix ms. */
+  now(): number;
+  readonly timeScale: number;
+}

@@ -3,13 +3,13 @@ import { isCountryId } from '../catalog/countries.ts';
 import { isServiceId } from '../catalog/services.ts';
 import { handleControlRequest } from '../control/control-routes.ts';
 import { handleApiRequest } from './api-pipeline.ts';
-import type { CoreRequest, CoreResponse } from './core-types.ts';
+import type { SandboxCore } from './core-types.ts';
 import { deliverSms, normalizePhoneNumber } from './deliver-sms.ts';
-import { type Faults, parseFaults } from './faults.ts';
+import { parseFaults } from './faults.ts';
 import { settleExpired } from './lifecycle.ts';
 import { errorReply } from './responses.ts';
 import { SANDBOX_RULES } from './sandbox-rules.ts';
-import { buildState, type SandboxState } from './state-snapshot.ts';
+import { buildState } from './state-snapshot.ts';
 import { createVirtualClock } from './virtual-clock.ts';
 import { createWorld, resetWorld } from './world.ts';
 
@@ -41,31 +41,6 @@ export interface SandboxCoreOptions {
    * @example 100_001
    */
   firstActivationId?: number;
-}
-
-/**
- * The sandbox without any networking: a route table of handlers over plain state with an
- * injected clock. `handle` is synchronous and deterministic for a given clock and seed; the
- * node:http adapter only moves bytes and carries out delays and drops.
- */
-export interface SandboxCore {
-  /** Answer one request (`/api/v1/...` or `/sandbox/...`). */
-  handle(request: CoreRequest): CoreResponse;
-  /** The carrier: deliver an SMS; undefined when no waiting activation holds `to`. */
-  deliverSms(to: string, text: string): { activationId: number } | undefined;
-  /** A snapshot of everything observable (never an API key). */
-  state(): SandboxState;
-  /** Everything back to the start (the clock keeps running). */
-  reset(): void;
-  /** Replace the faults in effect; `{}` clears them. Throws RangeError on invalid values. */
-  setFaults(faults: Faults): void;
-  /** Change the price of a service in a country. Throws RangeError on unknown ids or a bad price. */
-  setPrice(serviceId: string, countryId: string, price: number): void;
-  /** Set an account's balance, USD. Throws RangeError for a key the sandbox does not know. */
-  setBalance(apiKey: string, usd: number): void;
-  /** API clock, unix ms. */
-  now(): number;
-  readonly timeScale: number;
 }
 
 /** Create a sandbox core. Nothing listens; see `startSandbox` for the HTTP server. */

@@ -1,6 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { CoreDrop, CoreReply, CoreRequest } from '../core/core-types.ts';
-import type { SandboxCore } from '../core/create-sandbox-core.ts';
+import type { CoreDrop, CoreReply, CoreRequest, SandboxCore } from '../core/core-types.ts';
 import { errorReply } from '../core/responses.ts';
 
 /** Largest request body read, in bytes: the API's bodies are a few dozen bytes. */
