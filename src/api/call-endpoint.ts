@@ -5,8 +5,8 @@
  */
 import type { KyInstance } from 'ky';
 import pRetry, { AbortError } from 'p-retry';
+import { abortableDelay, raceAbort } from '../limits/abortable.ts';
 import type { RequestBudget } from '../limits/request-budget.ts';
-import { abortableDelay, raceAbort } from './abortable.ts';
 import { checkTimeoutMs, type RequestOptions, type ResolvedClientOptions } from './client-options.ts';
 import { ENDPOINTS, type EndpointId } from './endpoints.ts';
 import { ConfigurationError } from './errors/configuration-error.ts';

@@ -7,6 +7,8 @@
  * Only idempotent reads. POST /activations spends money and PUT (retry) changes state, so
  * neither is ever repeated automatically (DESIGN §5 "Never retried blindly").
  */
+import type { BucketId } from '../limits/rate-limits.ts';
+
 export const ENDPOINTS = {
   getActivation: { method: 'GET', path: '/activations/:id', bucket: 'GET /activations/:id', autoRetry: true },
   getActivationsHistory: { method: 'GET', path: '/activations', bucket: 'GET /activations', autoRetry: true },
@@ -38,7 +40,7 @@ export const ENDPOINTS = {
   getUserBalance: { method: 'GET', path: '/user/balance', bucket: 'GET /user/balance', autoRetry: true },
 } as const satisfies Record<
   string,
-  { method: 'GET' | 'POST' | 'PUT'; path: string; bucket: string; autoRetry: boolean }
+  { method: 'GET' | 'POST' | 'PUT'; path: string; bucket: BucketId; autoRetry: boolean }
 >;
 
 export type EndpointId = keyof typeof ENDPOINTS;

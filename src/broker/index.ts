@@ -11,7 +11,6 @@ export { compileCodePattern, DEFAULT_CODE_PATTERN, extractCode } from './client/
 export { DEFAULT_CODE_TIMEOUT_MS } from './client/phone-handle.ts';
 export type { CodeOptions, Phone, ReceivedSms, SkippedCountry } from './client/phone-types.ts';
 export { rebuildError, toWireError } from './client/rebuild-error.ts';
-export { ensureRuntimeDir } from './client/runtime-dir.ts';
 export type {
   ActivationRecord,
   BrokerStatus,
@@ -22,4 +21,4 @@ export type {
 } from './protocol.ts';
 export { HEARTBEAT_INTERVAL_MS, MAX_WAIT_HOLD_MS, PROTOCOL_VERSION } from './protocol.ts';
 export type { DiscoveryInfo, RuntimePaths } from './runtime-paths.ts';
-export { runtimePaths } from './runtime-paths.ts';
+export { ensureRuntimeDir, runtimePaths } from './runtime-paths.ts';

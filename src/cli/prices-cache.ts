@@ -8,8 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PricelistByCountry } from '../api/wire-types.ts';
-import { ensureRuntimePaths } from '../broker/client/runtime-dir.ts';
-import { runtimePaths } from '../broker/runtime-paths.ts';
+import { ensureRuntimePaths, runtimePaths } from '../broker/runtime-paths.ts';
 import { accountId, type Settings } from '../config/settings.ts';
 
 /** How long a cached price list is used before asking the API again (real time). */

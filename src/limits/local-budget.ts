@@ -1,6 +1,6 @@
-import { createMemoryStore } from '../broker/store/memory-store.ts';
 import type { Clock } from './clock.ts';
 import { scaledMaxWaitMs } from './max-wait.ts';
+import { createMemoryBudget } from './memory-budget.ts';
 import { createStoreBudget, type Sleep, type StoreBudget } from './request-budget.ts';
 import { type ScaledLimits, scaledLimits } from './scaled-limits.ts';
 
@@ -26,8 +26,7 @@ export interface LocalBudgetOptions {
 export function createLocalBudget(options: LocalBudgetOptions = {}): StoreBudget {
   const timeScale = options.timeScale ?? 1;
   const limits = options.limits ?? scaledLimits({ timeScale });
-  const store = createMemoryStore({ limits, ...(options.clock ? { clock: options.clock } : {}) });
-  return createStoreBudget(store, {
+  return createStoreBudget(createMemoryBudget(limits, options.clock), {
     limits,
     maxWaitMsByPriority: scaledMaxWaitMs(timeScale),
     ...(options.sleep ? { sleep: options.sleep } : {}),

@@ -1,8 +1,3 @@
-import type { ENDPOINTS } from '../api/endpoints.ts';
-
-/** A rate-limit bucket: one per method + path template of the API. */
-export type BucketId = (typeof ENDPOINTS)[keyof typeof ENDPOINTS]['bucket'];
-
 /** Published limit of one bucket: at most `limit` requests in any `windowMs` (API time). */
 export interface RateLimit {
   limit: number;
@@ -23,7 +18,10 @@ export const RATE_LIMITS = {
   'GET /services/pricelistByService': { limit: 3, windowMs: 60_000 },
   'GET /services/pricelistByCountry': { limit: 3, windowMs: 60_000 },
   'GET /user/balance': { limit: 10, windowMs: 60_000 },
-} as const satisfies Record<BucketId, RateLimit>;
+} as const satisfies Record<string, RateLimit>;
+
+/** A rate-limit bucket: one per method + path template of the API (each endpoint names its own). */
+export type BucketId = keyof typeof RATE_LIMITS;
 
 /** The longest window of the table, in API milliseconds (the broker idles longer than this). */
 export const LONGEST_WINDOW_MS = Math.max(...Object.values(RATE_LIMITS).map((l) => l.windowMs));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { abortableDelay } from '../api/abortable.ts';
-import type { BrokerStore } from '../broker/store/broker-store.ts';
+import { abortableDelay } from './abortable.ts';
+import type { BudgetStore } from './budget-store.ts';
 import { scaledMaxWaitMs } from './max-wait.ts';
 import type { Priority } from './priorities.ts';
 import type { BucketId } from './rate-limits.ts';
@@ -48,7 +48,7 @@ export interface RequestBudget {
   reportRateLimited(bucket: BucketId, retryAfterMs?: number): Promise<void>;
 }
 
-/** A {@link RequestBudget} over a {@link BrokerStore}: `acquire` always resolves with a permit. */
+/** A {@link RequestBudget} over a {@link BudgetStore}: `acquire` always resolves with a permit. */
 export interface StoreBudget extends RequestBudget {
   acquire(bucket: BucketId, options?: AcquireOptions): Promise<BudgetPermit>;
 }
@@ -79,7 +79,7 @@ export interface StoreBudgetOptions {
 }
 
 /**
- * A {@link RequestBudget} over a {@link BrokerStore}: reserve a slot, sleep until it (one exact
+ * A {@link RequestBudget} over a {@link BudgetStore}: reserve a slot, sleep until it (one exact
  * sleep, no re-polling), then confirm at send time — the store checks against the send and done
  * times of the requests already sent, so timer lateness and network latency cannot put more than
  * the limit into one server window; a refused confirmation waits as told and asks again. When a
@@ -87,7 +87,7 @@ export interface StoreBudgetOptions {
  * `min(retryInMs, cap)` plus jitter — so refused callers do not return in one herd. An abort
  * before the send gives the slot back.
  */
-export function createStoreBudget(store: BrokerStore, options: StoreBudgetOptions): StoreBudget {
+export function createStoreBudget(store: BudgetStore, options: StoreBudgetOptions): StoreBudget {
   const sleep = options.sleep ?? abortableDelay;
   const maxWait = { ...scaledMaxWaitMs(1), ...options.maxWaitMsByPriority };
   const retryCapMs = options.retryCapMs ?? 2000;

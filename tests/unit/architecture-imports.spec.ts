@@ -82,14 +82,9 @@ const KNOWN_EXCEPTIONS: ReadonlySet<string> = new Set([
   'fixtures/phone-session.ts -> src/reporter/activations-attachment.ts',
   'fixtures/validate-options.ts -> src/api/errors/configuration-error.ts',
   'fixtures/validate-options.ts -> src/broker/client/extract-code.ts',
-  'src/broker/server/run-broker.ts -> src/broker/client/runtime-dir.ts',
   'src/broker/server/wire-error.ts -> src/broker/client/rebuild-error.ts',
   'src/config/guard-settings.ts -> src/api/errors/configuration-error.ts',
   'src/config/settings.ts -> src/api/errors/configuration-error.ts',
-  'src/limits/local-budget.ts -> src/broker/store/memory-store.ts',
-  'src/limits/rate-limits.ts -> src/api/endpoints.ts',
-  'src/limits/request-budget.ts -> src/api/abortable.ts',
-  'src/limits/request-budget.ts -> src/broker/store/broker-store.ts',
 ]);
 
 function sourceFiles(dir: string): string[] {

@@ -8,12 +8,11 @@ import { unlink } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
 import { isAlive, lockHolder, tryAcquireLock, waitForRelease } from '../lock-file.ts';
 import type { SettingsFingerprint } from '../protocol.ts';
-import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
+import { ensureRuntimePaths, type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import { clientFingerprint, describeDifferences } from '../settings-fingerprint.ts';
 import { BrokerUnavailableError } from './broker-unavailable-error.ts';
 import { ConnectionLostError } from './connection-lost-error.ts';
 import { type BrokerSession, readDiscovery, tryHello } from './discovery.ts';
-import { ensureRuntimePaths } from './runtime-dir.ts';
 import { readLogTail, spawnBroker } from './spawn-broker.ts';
 
 /** Options of {@link findOrStartBroker}. */

@@ -3,11 +3,11 @@
  * to TempNumber; every step is a request to the broker through a {@link PhoneChannel}.
  */
 
-import { raceAbort } from '../../api/abortable.ts';
 import { isFinalStatus } from '../../api/activation-statuses.ts';
 import { ConfigurationError } from '../../api/errors/configuration-error.ts';
 import { SmsTimeoutError } from '../../api/errors/sms-timeout-error.ts';
 import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { raceAbort } from '../../limits/abortable.ts';
 import {
   type ActivationRecord,
   type LeaseResult,

@@ -1,9 +1,8 @@
 import { unlink } from 'node:fs/promises';
 import { accountId } from '../../config/settings.ts';
-import { ensureRuntimePaths } from '../client/runtime-dir.ts';
 import { type HeldLock, lockHolder, tryAcquireLock } from '../lock-file.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
-import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
+import { ensureRuntimePaths, type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { DEFAULT_CLIENT_TIMEOUT_MS, defaultIdleExitMs, type RunBrokerOptions } from './broker-options.ts';
 import { BrokerStartError } from './broker-start-error.ts';

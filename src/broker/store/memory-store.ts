@@ -1,8 +1,7 @@
 import { type Clock, monotonicClock } from '../../limits/clock.ts';
-import { type BucketId, RATE_LIMITS } from '../../limits/rate-limits.ts';
+import { createMemoryBudget, type StoreDecision } from '../../limits/memory-budget.ts';
 import type { ScaledLimits } from '../../limits/scaled-limits.ts';
-import { createSlidingWindowLog, type SlidingWindowLog } from '../../limits/sliding-window-log.ts';
-import type { BrokerStore, BucketUsage } from './broker-store.ts';
+import type { BrokerStore } from './broker-store.ts';
 import { type GrantJournal, openGrantJournal } from './grant-journal.ts';
 import { createMemoryRecords } from './memory-records.ts';
 
@@ -21,11 +20,6 @@ export interface MemoryStoreOptions {
   wallClock?: Clock;
 }
 
-/** A memory store also reports the slot it granted, on its own clock (for logs and tests). */
-export type StoreDecision =
-  | { granted: true; waitMs: number; slotMs: number }
-  | { granted: false; retryInMs: number };
-
 /** {@link BrokerStore} in one process; `reserve` also returns the slot. */
 export interface MemoryStore extends BrokerStore {
   readonly kind: 'memory';
@@ -41,11 +35,7 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   const clock = options.clock ?? monotonicClock;
   const wall = options.wallClock ?? { now: () => Date.now() };
   const { limits } = options;
-  const buckets = Object.keys(RATE_LIMITS) as BucketId[];
-  const logs = new Map<BucketId, SlidingWindowLog>(
-    buckets.map((b) => [b, createSlidingWindowLog(limits[b])]),
-  );
-  const log = (bucket: BucketId) => logs.get(bucket)!;
+  const budget = createMemoryBudget(limits, clock);
   const journal = options.journalPath ? restoreJournal(options.journalPath) : undefined;
 
   function restoreJournal(path: string): GrantJournal {
@@ -59,10 +49,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     const toMono = (wallMs: number) => nowMs - (wallNowMs - wallMs);
     opened.loaded.grants.forEach(({ bucket, wallMs, sentWallMs, doneWallMs }, index) => {
       const times = { sentMs: toMono(sentWallMs), doneMs: toMono(doneWallMs) };
-      log(bucket).restore(toMono(wallMs), `journal:${index}`, times);
+      budget.log(bucket).restore(toMono(wallMs), `journal:${index}`, times);
     });
     for (const { bucket, blockedUntilWallMs } of opened.loaded.blocks) {
-      log(bucket).block(nowMs, blockedUntilWallMs - wallNowMs);
+      budget.log(bucket).block(nowMs, blockedUntilWallMs - wallNowMs);
     }
     return opened;
   }
@@ -70,38 +60,28 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
   return {
     kind: 'memory',
     accountWide: false,
-    async reserve({ bucket, priority, maxWaitMs, member }) {
-      const reservation = log(bucket).reserve(clock.now(), { priority, maxWaitMs, member });
-      if (!reservation.granted) return { granted: false, retryInMs: reservation.retryInMs };
-      journal?.appendGrant(bucket, wall.now() + reservation.waitMs, member);
-      return { granted: true, waitMs: reservation.waitMs, slotMs: reservation.slotMs };
+    async reserve(request) {
+      const decision = await budget.reserve(request);
+      if (decision.granted)
+        journal?.appendGrant(request.bucket, wall.now() + decision.waitMs, request.member);
+      return decision;
     },
     async confirm(bucket, member, maxInFlightMs) {
-      const confirmation = log(bucket).confirm(clock.now(), member, maxInFlightMs);
+      const confirmation = await budget.confirm(bucket, member, maxInFlightMs);
       // On disk before the request leaves: a restarted broker must count it.
       if (confirmation.ok) journal?.appendSent(bucket, member, wall.now(), wall.now() + maxInFlightMs);
       return confirmation;
     },
     async settle(bucket, member) {
-      if (log(bucket).settle(clock.now(), member)) journal?.appendDone(bucket, member, wall.now());
+      if (budget.log(bucket).settle(clock.now(), member)) journal?.appendDone(bucket, member, wall.now());
     },
-    async unreserve(bucket, member) {
-      // Not journaled: a reservation never sent is dropped on load anyway.
-      log(bucket).cancel(member);
-    },
+    // Not journaled: a reservation never sent is dropped on load anyway.
+    unreserve: (bucket, member) => budget.unreserve(bucket, member),
     async block(bucket, ms) {
-      log(bucket).block(clock.now(), ms);
+      await budget.block(bucket, ms);
       journal?.appendBlock(bucket, wall.now() + ms);
     },
-    async usage() {
-      const now = clock.now();
-      const out = {} as Record<BucketId, BucketUsage>;
-      for (const bucket of buckets) {
-        const l = log(bucket);
-        out[bucket] = { used: l.used(now), limit: limits[bucket].limit, blockedForMs: l.blockedForMs(now) };
-      }
-      return out;
-    },
+    usage: () => budget.usage(),
     ...createMemoryRecords(clock),
     async close() {
       journal?.close();

@@ -1,11 +1,12 @@
 import type { ActivationData } from '../../api/wire-types.ts';
+import type { BucketUsage } from '../../limits/budget-store.ts';
 import { type Clock, monotonicClock } from '../../limits/clock.ts';
+import type { StoreDecision } from '../../limits/memory-budget.ts';
 import { type BucketId, RATE_LIMITS } from '../../limits/rate-limits.ts';
 import type { ScaledLimits } from '../../limits/scaled-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../limits/sliding-window-log.ts';
-import type { BrokerStore, BucketUsage, DeliveryRecord } from './broker-store.ts';
+import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 import { SNAPSHOT_TTL_MS } from './memory-records.ts';
-import type { StoreDecision } from './memory-store.ts';
 import { connectRedis } from './redis-connection.ts';
 import { redisKeys } from './redis-keys.ts';
 
