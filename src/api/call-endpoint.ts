@@ -5,11 +5,11 @@
  */
 import type { KyInstance } from 'ky';
 import pRetry, { AbortError } from 'p-retry';
+import { ConfigurationError } from '../contract/errors/configuration-error.ts';
 import { abortableDelay, raceAbort } from '../limits/abortable.ts';
 import type { RequestBudget } from '../limits/request-budget.ts';
 import { checkTimeoutMs, type RequestOptions, type ResolvedClientOptions } from './client-options.ts';
 import { ENDPOINTS, type EndpointId } from './endpoints.ts';
-import { ConfigurationError } from './errors/configuration-error.ts';
 import { interpretResponse, type RawResponse, type ResponseContext } from './interpret-response.ts';
 import { parseRetryHintMs } from './retry-hint.ts';
 import {

@@ -2,9 +2,9 @@
  * Options of {@link createTempNumberClient} and of each call, with their defaults and checks.
  */
 import { DEFAULT_BASE_URL } from '../config/settings.ts';
+import { ConfigurationError } from '../contract/errors/configuration-error.ts';
 import type { Priority } from '../limits/priorities.ts';
 import type { RequestBudget } from '../limits/request-budget.ts';
-import { ConfigurationError } from './errors/configuration-error.ts';
 import { redactSecret } from './redact.ts';
 
 /** Options of {@link createTempNumberClient}. */

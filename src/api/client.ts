@@ -4,11 +4,11 @@
  * with its shared budget injected.
  */
 import ky from 'ky';
+import { ConfigurationError } from '../contract/errors/configuration-error.ts';
 import { createLocalBudget } from '../limits/local-budget.ts';
 import { MAX_IN_FLIGHT_MS } from '../limits/request-budget.ts';
 import { type ClientContext, callEndpoint } from './call-endpoint.ts';
 import { type RequestOptions, resolveClientOptions, type TempNumberClientOptions } from './client-options.ts';
-import { ConfigurationError } from './errors/configuration-error.ts';
 import type { Activation, ActivationsHistoryPage } from './response-types.ts';
 import {
   parseActivation,

@@ -9,6 +9,8 @@
  * `status` is the sandbox's choice where the API is silent (reference "Decisions": 429 for the
  * three throttling names, 409 for the price change). A client must classify by name, not status.
  */
+import type { ErrorFamily } from '../contract/errors/api-error.ts';
+
 export const ERROR_NAMES = {
   InvalidRequestParamsException: { status: 400, family: 'invalidRequest' },
   UnauthorizedException: { status: 401, family: 'unauthorized' },
@@ -22,10 +24,9 @@ export const ERROR_NAMES = {
   lowSuccessRateException: { status: 429, family: 'lowSuccessRate' },
   TooManyActivationsPendingException: { status: 429, family: 'tooManyPending' },
   TooManyRequestsException: { status: 429, family: 'rateLimited' },
-} as const satisfies Record<string, { status: number; family: string }>;
+} as const satisfies Record<string, { status: number; family: ErrorFamily }>;
 
 export type ErrorName = keyof typeof ERROR_NAMES;
-export type ErrorFamily = (typeof ERROR_NAMES)[ErrorName]['family'];
 
 const BY_LOWER_NAME = new Map<string, ErrorName>(
   (Object.keys(ERROR_NAMES) as ErrorName[]).map((name) => [name.toLowerCase(), name]),

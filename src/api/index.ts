@@ -4,6 +4,17 @@
  */
 
 export { DEFAULT_BASE_URL } from '../config/settings.ts';
+export type { ErrorFamily, RequestInfo } from '../contract/errors/api-error.ts';
+export { ApiError } from '../contract/errors/api-error.ts';
+export { ConfigurationError } from '../contract/errors/configuration-error.ts';
+export type { GuardName } from '../contract/errors/guard-error.ts';
+export { GuardError } from '../contract/errors/guard-error.ts';
+export { NetworkError } from '../contract/errors/network-error.ts';
+export { PriceChangedError } from '../contract/errors/price-changed-error.ts';
+export { RateLimitedError } from '../contract/errors/rate-limited-error.ts';
+export { SmsTimeoutError } from '../contract/errors/sms-timeout-error.ts';
+export { isTempNumberError, TempNumberError } from '../contract/errors/tempnumber-error.ts';
+export { UnexpectedResponseError } from '../contract/errors/unexpected-response-error.ts';
 export type { Priority } from '../limits/priorities.ts';
 export { PRIORITIES } from '../limits/priorities.ts';
 export type { BucketId, RateLimit } from '../limits/rate-limits.ts';
@@ -21,19 +32,8 @@ export { createTempNumberClient } from './client.ts';
 export type { RequestOptions, TempNumberClientOptions } from './client-options.ts';
 export type { EndpointId } from './endpoints.ts';
 export { ENDPOINTS } from './endpoints.ts';
-export type { ErrorFamily, ErrorName } from './error-names.ts';
+export type { ErrorName } from './error-names.ts';
 export { canonicalErrorName, ERROR_NAMES } from './error-names.ts';
-export type { RequestInfo } from './errors/api-error.ts';
-export { ApiError } from './errors/api-error.ts';
-export { ConfigurationError } from './errors/configuration-error.ts';
-export type { GuardName } from './errors/guard-error.ts';
-export { GuardError } from './errors/guard-error.ts';
-export { NetworkError } from './errors/network-error.ts';
-export { PriceChangedError } from './errors/price-changed-error.ts';
-export { RateLimitedError } from './errors/rate-limited-error.ts';
-export { SmsTimeoutError } from './errors/sms-timeout-error.ts';
-export { isTempNumberError, TempNumberError } from './errors/tempnumber-error.ts';
-export { UnexpectedResponseError } from './errors/unexpected-response-error.ts';
 export type { Activation, ActivationsHistoryPage } from './response-types.ts';
 export { parseRetryHintMs } from './retry-hint.ts';
 export type { FailureKind } from './retry-policy.ts';

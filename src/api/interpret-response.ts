@@ -4,12 +4,13 @@
  * real API's statuses for several names are unknown). Anything unreadable becomes an
  * UnexpectedResponseError; nothing here can crash on a strange body.
  */
-import { canonicalErrorName, ERROR_NAMES, type ErrorFamily } from './error-names.ts';
-import { ApiError, type RequestInfo } from './errors/api-error.ts';
-import { PriceChangedError } from './errors/price-changed-error.ts';
-import { RateLimitedError } from './errors/rate-limited-error.ts';
-import type { TempNumberError } from './errors/tempnumber-error.ts';
-import { UnexpectedResponseError } from './errors/unexpected-response-error.ts';
+import type { ErrorFamily } from '../contract/errors/api-error.ts';
+import { ApiError, type RequestInfo } from '../contract/errors/api-error.ts';
+import { PriceChangedError } from '../contract/errors/price-changed-error.ts';
+import { RateLimitedError } from '../contract/errors/rate-limited-error.ts';
+import type { TempNumberError } from '../contract/errors/tempnumber-error.ts';
+import { UnexpectedResponseError } from '../contract/errors/unexpected-response-error.ts';
+import { canonicalErrorName, ERROR_NAMES } from './error-names.ts';
 import { redactSecret } from './redact.ts';
 import { ResponseShapeError } from './response-shape-error.ts';
 import { parseRetryHintMs } from './retry-hint.ts';

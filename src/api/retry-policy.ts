@@ -3,10 +3,10 @@
  * Only endpoints with `autoRetry` (idempotent GETs, see ENDPOINTS) ever retry; for the others
  * every failure surfaces at once, whatever this table says.
  */
-import { ApiError } from './errors/api-error.ts';
-import { NetworkError } from './errors/network-error.ts';
-import { RateLimitedError } from './errors/rate-limited-error.ts';
-import { UnexpectedResponseError } from './errors/unexpected-response-error.ts';
+import { ApiError } from '../contract/errors/api-error.ts';
+import { NetworkError } from '../contract/errors/network-error.ts';
+import { RateLimitedError } from '../contract/errors/rate-limited-error.ts';
+import { UnexpectedResponseError } from '../contract/errors/unexpected-response-error.ts';
 
 /**
  * - `retry`: may an `autoRetry` endpoint try again?

@@ -4,8 +4,8 @@
  * so is its timeout: ours covers the body read too and tells a timeout from the caller's abort.
  */
 import type { KyInstance } from 'ky';
-import type { RequestInfo } from './errors/api-error.ts';
-import { NetworkError } from './errors/network-error.ts';
+import type { RequestInfo } from '../contract/errors/api-error.ts';
+import { NetworkError } from '../contract/errors/network-error.ts';
 import type { RawResponse } from './interpret-response.ts';
 import { redactSecret, rootMessage, sanitizeCause } from './redact.ts';
 

@@ -10,6 +10,8 @@
 import type { ActivationsHistoryPage } from '../api/response-types.ts';
 import type { PricelistByCountry, SingleService, UserBalance } from '../api/wire-types.ts';
 
+import type { WireError } from '../contract/errors/wire.ts';
+
 /** Bumped on any incompatible change; a client refuses a broker that speaks another version. */
 export const PROTOCOL_VERSION = 1;
 
@@ -184,13 +186,6 @@ export interface ReadResults {
   history: ActivationsHistoryPage;
   pricelistByCountry: PricelistByCountry;
   singleService: SingleService;
-}
-
-/** Error as data: `name` selects the error class on the client (see src/api/errors). */
-export interface WireError {
-  name: string;
-  message: string;
-  [field: string]: unknown;
 }
 
 export type BrokerResponse =

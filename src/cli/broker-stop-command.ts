@@ -5,11 +5,12 @@
  * the way `status` finds it; never starts one. Exit 0 once it let go, 6 when none runs, 1 when
  * it refused (activations waiting, without `--force`).
  */
-import { BrokerUnavailableError } from '../broker/client/broker-unavailable-error.ts';
+
 import { accountPaths, connectRunningBroker } from '../broker/client/running-broker.ts';
 import { waitForRelease } from '../broker/lock-file.ts';
 import type { StopResult } from '../broker/protocol.ts';
 import { accountId } from '../config/settings.ts';
+import { BrokerUnavailableError } from '../contract/errors/broker-unavailable-error.ts';
 import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { runCliCommand } from './run-cli-command.ts';

@@ -3,7 +3,7 @@
  * settings" from "the API is down" from "the API said no", and every command's `--help`
  * lists the same meanings.
  */
-import { ApiError } from '../api/errors/api-error.ts';
+import { ApiError } from '../contract/errors/api-error.ts';
 
 /** Exit code of every outcome of a command. */
 export const EXIT_CODES = {

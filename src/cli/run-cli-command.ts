@@ -4,8 +4,9 @@
  * error's own message (already actionable) and the exit code of the table — with a stack only
  * for errors nobody expected.
  */
-import { TempNumberError } from '../api/errors/tempnumber-error.ts';
+
 import { resolveSettings, type Settings } from '../config/settings.ts';
+import { TempNumberError } from '../contract/errors/tempnumber-error.ts';
 import { refusalHint } from '../preflight/refusal-hints.ts';
 import {
   type CommandSpec,

@@ -1,4 +1,4 @@
-import { TempNumberError } from '../api/errors/tempnumber-error.ts';
+import { TempNumberError } from '../contract/errors/tempnumber-error.ts';
 import type { CheckResult } from './check-types.ts';
 
 /**

@@ -2,7 +2,7 @@
  * What to do when the API refuses an operator's request, by error family: one table shared by
  * the CLI's error output and the doctor's lines, so both give the same advice.
  */
-import type { ErrorFamily } from '../api/error-names.ts';
+import type { ErrorFamily } from '../contract/errors/api-error.ts';
 
 /** Advice per family of ApiError; families without an entry need none beyond the message. */
 const REFUSAL_HINTS = {

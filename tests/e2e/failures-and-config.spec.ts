@@ -108,7 +108,7 @@ test('an unknown service fails the test with the broker error naming it', async 
   const t = reportedTest(result.report, 'unknown service');
   expect(errorOf(t)).toMatch(/^ApiError: .*myspace/);
   // The failure points at the lease in the fixture, not at the socket code that rebuilt the error.
-  expect(t.results[0]?.errors[0]?.location?.file ?? '').not.toContain('rebuild-error');
+  expect(t.results[0]?.errors[0]?.location?.file ?? '').not.toContain('contract/errors/wire');
   expect(phoneAnnotations(t)).toEqual([]);
   expect(result.sandboxActivations).toEqual([]);
 });

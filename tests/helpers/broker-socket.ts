@@ -3,7 +3,8 @@
  * library in between, so the tests pin the server's side of `src/broker/protocol.ts`.
  */
 import { createConnection, type Socket } from 'node:net';
-import type { BrokerRequest, BrokerResponse, LeaseResult, WireError } from '../../src/broker/protocol.ts';
+import type { BrokerRequest, BrokerResponse, LeaseResult } from '../../src/broker/protocol.ts';
+import type { WireError } from '../../src/contract/errors/wire.ts';
 
 /** A request without its `id` (the helper numbers them). */
 export type RequestBody = BrokerRequest extends infer R

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { ConfigurationError } from '../../src/api/errors/configuration-error.ts';
-import { SmsTimeoutError } from '../../src/api/errors/sms-timeout-error.ts';
 import { type BrokerClient, CodeNotFoundError, connectBroker } from '../../src/broker/index.ts';
+import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
+import { SmsTimeoutError } from '../../src/contract/errors/sms-timeout-error.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import {
   type BrokerTestMachine,

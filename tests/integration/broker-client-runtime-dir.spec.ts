@@ -2,10 +2,10 @@ import { chmod, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { ConfigurationError } from '../../src/api/errors/configuration-error.ts';
 import { connectBroker, ensureRuntimeDir } from '../../src/broker/index.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
 import { accountId } from '../../src/config/settings.ts';
+import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
 import { makeApiKey } from '../helpers/broker-test-env.ts';
 
 let root: string;

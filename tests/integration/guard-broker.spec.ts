@@ -3,7 +3,8 @@
  * would refuse it (or block the pair), and say why in a GuardError.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { LeaseResult, WireError } from '../../src/broker/protocol.ts';
+import type { LeaseResult } from '../../src/broker/protocol.ts';
+import type { WireError } from '../../src/contract/errors/wire.ts';
 import { accountHash } from '../../src/sandbox/index.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 import { type BrokerSocket, connectBrokerSocket } from '../helpers/broker-socket.ts';

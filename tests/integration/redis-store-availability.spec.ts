@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { isTempNumberError } from '../../src/api/errors/tempnumber-error.ts';
 import { createRedisStore } from '../../src/broker/store/redis-store.ts';
-import { StoreUnavailableError } from '../../src/broker/store/store-unavailable-error.ts';
+import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
+import { isTempNumberError } from '../../src/contract/errors/tempnumber-error.ts';
 import { scaledLimits } from '../../src/limits/scaled-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 

@@ -1,15 +1,19 @@
 import { expect, test } from '@playwright/test';
-import { ApiError } from '../../src/api/errors/api-error.ts';
-import { ConfigurationError } from '../../src/api/errors/configuration-error.ts';
-import { GuardError } from '../../src/api/errors/guard-error.ts';
-import { NetworkError } from '../../src/api/errors/network-error.ts';
-import { PriceChangedError } from '../../src/api/errors/price-changed-error.ts';
-import { RateLimitedError } from '../../src/api/errors/rate-limited-error.ts';
-import { SmsTimeoutError } from '../../src/api/errors/sms-timeout-error.ts';
-import { isTempNumberError, TempNumberError } from '../../src/api/errors/tempnumber-error.ts';
-import { UnexpectedResponseError } from '../../src/api/errors/unexpected-response-error.ts';
-import { BrokerUnavailableError } from '../../src/broker/client/broker-unavailable-error.ts';
-import { rebuildError, toWireError } from '../../src/broker/client/rebuild-error.ts';
+import { ApiError } from '../../src/contract/errors/api-error.ts';
+import { BrokerStartError } from '../../src/contract/errors/broker-start-error.ts';
+import { BrokerUnavailableError } from '../../src/contract/errors/broker-unavailable-error.ts';
+import { CodeNotFoundError } from '../../src/contract/errors/code-not-found-error.ts';
+import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
+import { ConnectionLostError } from '../../src/contract/errors/connection-lost-error.ts';
+import { GuardError } from '../../src/contract/errors/guard-error.ts';
+import { NetworkError } from '../../src/contract/errors/network-error.ts';
+import { PriceChangedError } from '../../src/contract/errors/price-changed-error.ts';
+import { RateLimitedError } from '../../src/contract/errors/rate-limited-error.ts';
+import { SmsTimeoutError } from '../../src/contract/errors/sms-timeout-error.ts';
+import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
+import { isTempNumberError, TempNumberError } from '../../src/contract/errors/tempnumber-error.ts';
+import { UnexpectedResponseError } from '../../src/contract/errors/unexpected-response-error.ts';
+import { rebuildError, toWireError, WIRE_ERROR_NAMES } from '../../src/contract/errors/wire.ts';
 
 const originals: Array<[string, Error, abstract new (...args: never) => Error]> = [
   [
@@ -79,9 +83,22 @@ const originals: Array<[string, Error, abstract new (...args: never) => Error]> 
     UnexpectedResponseError,
   ],
   ['BrokerUnavailableError', new BrokerUnavailableError('gone', { brokerPid: 42 }), BrokerUnavailableError],
+  [
+    'CodeNotFoundError',
+    new CodeNotFoundError({ text: 'hello', pattern: '\\d{6}', number: '+15550001' }),
+    CodeNotFoundError,
+  ],
+  ['ConnectionLostError', new ConnectionLostError('/tmp/tn/broker.sock'), ConnectionLostError],
+  ['StoreUnavailableError', new StoreUnavailableError('redis://127.0.0.1:6379'), StoreUnavailableError],
+  ['BrokerStartError', new BrokerStartError('already running', { runningPid: 7 }), BrokerStartError],
+  ['TempNumberError', new TempNumberError('plain'), TempNumberError],
 ];
 
 test.describe('rebuildError', () => {
+  test('every class the wire names has a round-trip case here', () => {
+    expect(originals.map(([name]) => name).sort()).toEqual([...WIRE_ERROR_NAMES].sort());
+  });
+
   for (const [name, original, cls] of originals) {
     test(`a ${name} crosses the wire as the same class, message and fields`, () => {
       const wire = JSON.parse(JSON.stringify(toWireError(original)));
@@ -110,14 +127,14 @@ test.describe('rebuildError', () => {
 
   test('an unknown name stays readable by name on a TempNumberError', () => {
     const rebuilt = rebuildError({
-      name: 'StoreUnavailableError',
-      message: 'Redis is unreachable',
+      name: 'FutureBrokerError',
+      message: 'something new',
       store: 'redis',
     });
     expect(rebuilt).toBeInstanceOf(TempNumberError);
-    expect(rebuilt.name).toBe('StoreUnavailableError');
-    expect(isTempNumberError(rebuilt, 'StoreUnavailableError')).toBe(true);
-    expect(String(rebuilt)).toBe('StoreUnavailableError: Redis is unreachable');
+    expect(rebuilt.name).toBe('FutureBrokerError');
+    expect(isTempNumberError(rebuilt, 'FutureBrokerError')).toBe(true);
+    expect(String(rebuilt)).toBe('FutureBrokerError: something new');
     expect((rebuilt as unknown as { store: string }).store).toBe('redis');
   });
 

@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { ApiError } from '../../src/api/errors/api-error.ts';
-import { NetworkError } from '../../src/api/errors/network-error.ts';
-import { PriceChangedError } from '../../src/api/errors/price-changed-error.ts';
-import { UnexpectedResponseError } from '../../src/api/errors/unexpected-response-error.ts';
 import { postFailureKind, skipRuleFor } from '../../src/broker/server/lease-failure.ts';
+import { ApiError } from '../../src/contract/errors/api-error.ts';
+import { NetworkError } from '../../src/contract/errors/network-error.ts';
+import { PriceChangedError } from '../../src/contract/errors/price-changed-error.ts';
+import { UnexpectedResponseError } from '../../src/contract/errors/unexpected-response-error.ts';
 
 const where = { method: 'POST', path: '/activations' };
 const api = (status: number, errorName: string, family: ApiError['family']) =>

@@ -3,8 +3,11 @@
  * keeps the connection alive with heartbeats, leases phones, and survives one broker restart
  * by reconnecting and adopting its phones (the new broker reloaded them from the ledger).
  */
-import { ConfigurationError } from '../../api/errors/configuration-error.ts';
+
 import { accountId, resolveSettings, type Settings } from '../../config/settings.ts';
+import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
+import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
+import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
 import {
   type ActivationRecord,
   type BrokerStatus,
@@ -16,8 +19,6 @@ import {
 } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import type { CallOptions, RequestBody } from './broker-call.ts';
-import { BrokerUnavailableError } from './broker-unavailable-error.ts';
-import { ConnectionLostError } from './connection-lost-error.ts';
 import type { BrokerSession } from './discovery.ts';
 import { findOrStartBroker } from './find-or-start.ts';
 import { PhoneHandle } from './phone-handle.ts';

@@ -4,9 +4,9 @@
  * pending request with {@link ConnectionLostError} so the client can decide what to re-issue.
  */
 import { createConnection, type Socket } from 'node:net';
+import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
+import { rebuildError } from '../../contract/errors/wire.ts';
 import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
-import { ConnectionLostError } from './connection-lost-error.ts';
-import { rebuildError } from './rebuild-error.ts';
 
 /** A request without its `id` (the connection numbers them). */
 export type RequestBody = BrokerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;

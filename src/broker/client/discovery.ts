@@ -3,6 +3,7 @@
  * connect to the socket it names and say `hello`. Any failure means "no broker here (yet)".
  */
 import { readFile } from 'node:fs/promises';
+import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
 import { isAlive } from '../lock-file.ts';
 import {
   type HelloResult,
@@ -12,7 +13,6 @@ import {
 } from '../protocol.ts';
 import type { DiscoveryInfo, RuntimePaths } from '../runtime-paths.ts';
 import { BrokerConnection } from './broker-connection.ts';
-import { BrokerUnavailableError } from './broker-unavailable-error.ts';
 
 /** How long one connect or `hello` may take before the broker counts as not answering (ms). */
 const HELLO_TIMEOUT_MS = 5_000;

@@ -6,12 +6,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { unlink } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
+import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
+import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
 import { isAlive, lockHolder, tryAcquireLock, waitForRelease } from '../lock-file.ts';
 import type { SettingsFingerprint } from '../protocol.ts';
 import { ensureRuntimePaths, type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import { clientFingerprint, describeDifferences } from '../settings-fingerprint.ts';
-import { BrokerUnavailableError } from './broker-unavailable-error.ts';
-import { ConnectionLostError } from './connection-lost-error.ts';
 import { type BrokerSession, readDiscovery, tryHello } from './discovery.ts';
 import { readLogTail, spawnBroker } from './spawn-broker.ts';
 

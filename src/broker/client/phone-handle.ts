@@ -4,9 +4,10 @@
  */
 
 import { isFinalStatus } from '../../api/activation-statuses.ts';
-import { ConfigurationError } from '../../api/errors/configuration-error.ts';
-import { SmsTimeoutError } from '../../api/errors/sms-timeout-error.ts';
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { CodeNotFoundError } from '../../contract/errors/code-not-found-error.ts';
+import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
+import { SmsTimeoutError } from '../../contract/errors/sms-timeout-error.ts';
+import { TempNumberError } from '../../contract/errors/tempnumber-error.ts';
 import { raceAbort } from '../../limits/abortable.ts';
 import {
   type ActivationRecord,
@@ -17,7 +18,6 @@ import {
   type WaitResult,
 } from '../protocol.ts';
 import type { CallOptions, RequestBody } from './broker-call.ts';
-import { CodeNotFoundError } from './code-not-found-error.ts';
 import { compileCodePattern, describePattern, extractCode } from './extract-code.ts';
 import type { CodeOptions, Phone, ReceivedSms, SkippedCountry } from './phone-types.ts';
 import { smsTimeoutCause } from './sms-timeout-cause.ts';

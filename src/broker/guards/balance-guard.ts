@@ -1,5 +1,5 @@
-import { GuardError } from '../../api/errors/guard-error.ts';
 import { GUARD_ENV } from '../../config/guard-settings.ts';
+import { GuardError } from '../../contract/errors/guard-error.ts';
 import type { LeaseGuard } from './lease-guard.ts';
 
 /**

@@ -3,7 +3,7 @@
  * Cheap reads first; the delivery-rate guard may hold the lease a while, so it runs after the
  * fail-fast ones; the pending cap takes a slot, so it stays last.
  */
-import type { GuardError } from '../../api/errors/guard-error.ts';
+import type { GuardError } from '../../contract/errors/guard-error.ts';
 import { balanceGuard } from './balance-guard.ts';
 import { circuitBreakerGuard } from './circuit-breaker-guard.ts';
 import { deliveryRateGuard } from './delivery-rate-guard.ts';

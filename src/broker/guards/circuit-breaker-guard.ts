@@ -13,8 +13,9 @@
  *   the pair) is in flight or waiting, others are refused. The trial ending without an SMS
  *   lengthens the streak, which opens the breaker again; an SMS closes it.
  */
-import { GuardError } from '../../api/errors/guard-error.ts';
+
 import { GUARD_ENV } from '../../config/guard-settings.ts';
+import { GuardError } from '../../contract/errors/guard-error.ts';
 import type { DeliveryRecord } from '../store/broker-store.ts';
 import { formatApiDuration } from './format-duration.ts';
 import type { LeaseAttempt, LeaseGuard } from './lease-guard.ts';

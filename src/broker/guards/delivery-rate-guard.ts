@@ -10,8 +10,9 @@
  * to `deliveryHoldMs`, real time, inside the lease's own allowance) and decided again each
  * time an outcome of the pair changes. A lease that cannot become safe is refused at once.
  */
-import { GuardError } from '../../api/errors/guard-error.ts';
+
 import { GUARD_ENV } from '../../config/guard-settings.ts';
+import { GuardError } from '../../contract/errors/guard-error.ts';
 import type { DeliveryRecord } from '../store/broker-store.ts';
 import { formatDuration } from './format-duration.ts';
 import type { LeaseAttempt, LeaseGuard } from './lease-guard.ts';

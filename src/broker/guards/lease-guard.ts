@@ -2,8 +2,9 @@
  * The seam every lease passes before `POST /activations` spends money (DESIGN §5). A guard is
  * a function that returns undefined (go on) or the {@link GuardError} that refuses the lease.
  */
-import type { GuardError, GuardName } from '../../api/errors/guard-error.ts';
+
 import type { GuardSettings } from '../../config/guard-settings.ts';
+import type { GuardError, GuardName } from '../../contract/errors/guard-error.ts';
 import type { BrokerStore } from '../store/broker-store.ts';
 import type { PairActivity } from './pair-activity.ts';
 

@@ -1,4 +1,4 @@
-import { GuardError } from '../../api/errors/guard-error.ts';
+import { GuardError } from '../../contract/errors/guard-error.ts';
 import type { LeaseGuard } from './lease-guard.ts';
 
 /**

@@ -3,9 +3,10 @@
  * times, and never again before a lost answer was looked up in the history (DESIGN §5) — then
  * the books. A number that arrives after its client went away is booked and released at once.
  */
-import type { ApiError } from '../../api/errors/api-error.ts';
-import { isTempNumberError } from '../../api/errors/tempnumber-error.ts';
+
 import type { Activation } from '../../api/response-types.ts';
+import type { ApiError } from '../../contract/errors/api-error.ts';
+import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
 import { checkLease } from '../guards/check-lease.ts';
 import { BOOTSTRAP_WAIT_MS } from '../guards/guard-runtime.ts';
 import { GUARD_SCOPE, type GuardEnvironment } from '../guards/lease-guard.ts';

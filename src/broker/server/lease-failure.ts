@@ -6,8 +6,8 @@
  *   answer: look in the history before anything else), was refused without spending money in a
  *   way worth another try, or is final.
  */
-import type { ApiError } from '../../api/errors/api-error.ts';
-import { isTempNumberError } from '../../api/errors/tempnumber-error.ts';
+import type { ApiError } from '../../contract/errors/api-error.ts';
+import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
 
 export interface SkipRule {
   /** The reason shown in `LeaseResult.skipped` and in the final error. */

@@ -4,8 +4,8 @@
  * next `wait` gets the next sequence.
  */
 
-import type { ApiError } from '../../api/errors/api-error.ts';
-import { isTempNumberError } from '../../api/errors/tempnumber-error.ts';
+import type { ApiError } from '../../contract/errors/api-error.ts';
+import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
 import { markRetried } from '../poller/sms-detector.ts';
 import type { ActivationRecord } from '../protocol.ts';
 import type { TrackedActivation } from './activation-tracker.ts';

@@ -1,11 +1,11 @@
 import { unlink } from 'node:fs/promises';
 import { accountId } from '../../config/settings.ts';
+import { BrokerStartError } from '../../contract/errors/broker-start-error.ts';
 import { type HeldLock, lockHolder, tryAcquireLock } from '../lock-file.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
 import { ensureRuntimePaths, type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { DEFAULT_CLIENT_TIMEOUT_MS, defaultIdleExitMs, type RunBrokerOptions } from './broker-options.ts';
-import { BrokerStartError } from './broker-start-error.ts';
 import { createBrokerContext } from './create-broker-context.ts';
 import { removeDiscovery, writeDiscovery } from './discovery-file.ts';
 import { startHousekeeping } from './housekeeping.ts';

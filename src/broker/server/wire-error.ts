@@ -3,8 +3,7 @@
  * the client rebuilds the same class. A handler that wants another message on an API error
  * (naming the service and country, say) relays it: same name and fields, new message.
  */
-import { toWireError } from '../client/rebuild-error.ts';
-import type { WireError } from '../protocol.ts';
+import { toWireError, type WireError } from '../../contract/errors/wire.ts';
 
 /** An error to send as `wire`, word for word. */
 export class RelayedError extends Error {

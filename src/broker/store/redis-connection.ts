@@ -1,6 +1,6 @@
 import { Redis, ReplyError } from 'ioredis';
+import { redisAddress, StoreUnavailableError } from '../../contract/errors/store-unavailable-error.ts';
 import { REDIS_SCRIPTS, type RedisScriptName } from './redis-scripts.ts';
-import { redisAddress, StoreUnavailableError } from './store-unavailable-error.ts';
 
 /** A Redis connection that fails fast and closed. */
 export interface RedisConnection {

@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors/api-error.ts';
+import { ApiError } from '../../contract/errors/api-error.ts';
 import type { PreflightCheck } from '../check-types.ts';
 import { refusalHint } from '../refusal-hints.ts';
 

@@ -1,4 +1,4 @@
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { TempNumberError } from './tempnumber-error.ts';
 
 /**
  * The shared store (Redis, `TEMPNUMBER_REDIS_URL`) cannot be reached. The budget fails closed:

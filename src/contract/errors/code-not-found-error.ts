@@ -1,4 +1,4 @@
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { TempNumberError } from './tempnumber-error.ts';
 
 /**
  * An SMS arrived but no code could be read from it: the pattern of `phone.code({ pattern })`

@@ -1,4 +1,4 @@
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { TempNumberError } from './tempnumber-error.ts';
 
 /**
  * No broker could be reached or started, or the broker went away and could not be replaced.

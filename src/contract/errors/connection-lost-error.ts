@@ -1,4 +1,4 @@
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { TempNumberError } from './tempnumber-error.ts';
 
 /**
  * The socket to the broker closed while a request was out. Internal signal: the client turns it

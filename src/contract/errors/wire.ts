@@ -3,18 +3,27 @@
  * class named by `name`, with the broker's message and fields unchanged, so a test can use
  * `instanceof` as well as `error.name` (DESIGN: errors are compared by name across processes).
  */
-import { ApiError } from '../../api/errors/api-error.ts';
-import { ConfigurationError } from '../../api/errors/configuration-error.ts';
-import { GuardError } from '../../api/errors/guard-error.ts';
-import { NetworkError } from '../../api/errors/network-error.ts';
-import { PriceChangedError } from '../../api/errors/price-changed-error.ts';
-import { RateLimitedError } from '../../api/errors/rate-limited-error.ts';
-import { SmsTimeoutError } from '../../api/errors/sms-timeout-error.ts';
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
-import { UnexpectedResponseError } from '../../api/errors/unexpected-response-error.ts';
-import type { WireError } from '../protocol.ts';
+import { ApiError } from './api-error.ts';
+import { BrokerStartError } from './broker-start-error.ts';
 import { BrokerUnavailableError } from './broker-unavailable-error.ts';
 import { CodeNotFoundError } from './code-not-found-error.ts';
+import { ConfigurationError } from './configuration-error.ts';
+import { ConnectionLostError } from './connection-lost-error.ts';
+import { GuardError } from './guard-error.ts';
+import { NetworkError } from './network-error.ts';
+import { PriceChangedError } from './price-changed-error.ts';
+import { RateLimitedError } from './rate-limited-error.ts';
+import { SmsTimeoutError } from './sms-timeout-error.ts';
+import { StoreUnavailableError } from './store-unavailable-error.ts';
+import { TempNumberError } from './tempnumber-error.ts';
+import { UnexpectedResponseError } from './unexpected-response-error.ts';
+
+/** Error as data: `name` selects the error class on the client (see ERROR_CLASSES below). */
+export interface WireError {
+  name: string;
+  message: string;
+  [field: string]: unknown;
+}
 
 /** Wire `name` → class whose prototype the rebuilt error gets. Unknown names: TempNumberError. */
 const ERROR_CLASSES = {
@@ -29,7 +38,13 @@ const ERROR_CLASSES = {
   UnexpectedResponseError,
   BrokerUnavailableError,
   CodeNotFoundError,
+  ConnectionLostError,
+  StoreUnavailableError,
+  BrokerStartError,
 } as const satisfies Record<string, abstract new (...args: never[]) => TempNumberError>;
+
+/** Every class name the wire carries: each must round-trip (tests/unit/broker-client-rebuild-error.spec.ts). */
+export const WIRE_ERROR_NAMES: readonly string[] = Object.keys(ERROR_CLASSES);
 
 /** Keys that describe the error itself and are not copied as fields. */
 const NOT_FIELDS = new Set(['name', 'message', 'stack', 'cause']);

@@ -1,5 +1,22 @@
-import type { ErrorFamily } from '../error-names.ts';
 import { TempNumberError } from './tempnumber-error.ts';
+
+/**
+ * What kind of refusal an API answer is, in neutral terms: each API's error names map onto these
+ * (TempNumber v1: `ERROR_NAMES` in src/api/error-names.ts), and the broker decides by family.
+ */
+export type ErrorFamily =
+  | 'invalidRequest'
+  | 'unauthorized'
+  | 'paymentRequired'
+  | 'accountOnHold'
+  | 'notFound'
+  | 'badState'
+  | 'priceChanged'
+  | 'gone'
+  | 'serviceUnavailable'
+  | 'lowSuccessRate'
+  | 'tooManyPending'
+  | 'rateLimited';
 
 /** Where a failed request went: enough to find it in logs, never the API key. */
 export interface RequestInfo {

@@ -1,4 +1,4 @@
-import { TempNumberError } from '../../api/errors/tempnumber-error.ts';
+import { TempNumberError } from './tempnumber-error.ts';
 
 /**
  * The broker could not start: another broker of the account runs, or the runtime dir is not
