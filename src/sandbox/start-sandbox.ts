@@ -2,8 +2,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SandboxCore } from './core/core-types.ts';
 import { createSandboxCore } from './core/create-sandbox-core.ts';
-import type { Faults } from './core/faults.ts';
-import type { SandboxState } from './core/state-snapshot.ts';
 import { createNodeAdapter } from './node/node-adapter.ts';
 
 /** Options of {@link startSandbox}. */
@@ -31,8 +29,12 @@ export interface SandboxOptions {
   firstActivationId?: number;
 }
 
-/** A running sandbox. */
-export interface Sandbox {
+/**
+ * A running sandbox: the core's control methods (state, reset, faults, prices, balances, clock;
+ * declared once, on {@link SandboxCore}) plus its address and an async carrier.
+ */
+export interface Sandbox
+  extends Pick<SandboxCore, 'state' | 'reset' | 'setFaults' | 'setPrice' | 'setBalance' | 'now'> {
   /** `http://127.0.0.1:PORT`. */
   url: string;
   /** `url + '/api/v1'`: use as `TEMPNUMBER_BASE_URL`. */
@@ -44,18 +46,6 @@ export interface Sandbox {
    * with a clear error when no waiting activation holds that number.
    */
   deliverSms(to: string, text: string): Promise<{ activationId: number }>;
-  /** Everything observable (never an API key); expiries due by now are applied first. */
-  state(): SandboxState;
-  /** Everything back to the start: activations, balances, counters, faults, windows, prices. */
-  reset(): void;
-  /** Replace the faults on `/api/v1`; `{}` clears. Throws RangeError on invalid values. */
-  setFaults(faults: Faults): void;
-  /** Change the current price of a service in a country (e.g. "price raised mid-suite"). */
-  setPrice(serviceId: string, countryId: string, price: number): void;
-  /** Set the balance of the account of `apiKey`, USD. */
-  setBalance(apiKey: string, usd: number): void;
-  /** The API clock, unix ms. */
-  now(): number;
 }
 
 /**

@@ -56,9 +56,9 @@ export interface SandboxCore {
   handle(request: CoreRequest): CoreResponse;
   /** The carrier: deliver an SMS; undefined when no waiting activation holds `to`. */
   deliverSms(to: string, text: string): { activationId: number } | undefined;
-  /** A snapshot of everything observable (never an API key). */
+  /** Everything observable (never an API key); expiries due by now are applied first. */
   state(): SandboxState;
-  /** Everything back to the start (the clock keeps running). */
+  /** Everything back to the start: activations, balances, counters, faults, windows, prices (the clock keeps running). */
   reset(): void;
   /** Replace the faults in effect; `{}` clears them. Throws RangeError on invalid values. */
   setFaults(faults: Faults): void;
