@@ -5,8 +5,8 @@
  * is done. Everything runs on one manual clock; arrival times are what a server would count.
  */
 
-import type { BrokerStore } from '../../src/broker/store/broker-store.ts';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import type { BrokerStore } from '../../src/broker/server/store/broker-store.ts';
+import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
 import { PRIORITIES, type Priority } from '../../src/limits/priorities.ts';
 import type { BucketId } from '../../src/limits/rate-limits.ts';

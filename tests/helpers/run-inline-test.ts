@@ -15,9 +15,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import type { JSONReport } from '@playwright/test/reporter';
-import { isListed, parseLedgerLine } from '../../src/broker/ledger/ledger-line.ts';
 import type { ActivationRecord } from '../../src/broker/protocol.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
+import { isListed, parseLedgerLine } from '../../src/broker/server/ledger.ts';
 import { accountId } from '../../src/config/settings.ts';
 import { accountHash, type Sandbox, type SandboxState, startSandbox } from '../../src/sandbox/index.ts';
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createRedisStore } from '../../src/broker/store/redis-store.ts';
+import { createRedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
 import { isTempNumberError } from '../../src/contract/errors/tempnumber-error.ts';
 import { scaledLimits } from '../../src/limits/scaled-limits.ts';

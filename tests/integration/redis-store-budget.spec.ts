@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { createRedisStore, type RedisStore } from '../../src/broker/store/redis-store.ts';
+import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { scaledMaxWaitMs } from '../../src/limits/max-wait.ts';
 import { PRIORITIES } from '../../src/limits/priorities.ts';
 import { scaledLimits } from '../../src/limits/scaled-limits.ts';

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createRedisStore, type RedisStore } from '../../src/broker/store/redis-store.ts';
+import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
 import { PRIORITIES } from '../../src/limits/priorities.ts';
 import { type BudgetPermit, createStoreBudget } from '../../src/limits/request-budget.ts';

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
 import { createLocalBudget } from '../../src/limits/local-budget.ts';
 import { createStoreBudget, type Sleep } from '../../src/limits/request-budget.ts';

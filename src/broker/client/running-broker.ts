@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
-import { isListed, parseLedgerLine } from '../ledger/ledger-line.ts';
 import type { ActivationRecord } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
+import { isListed, parseLedgerLine } from '../server/ledger.ts';
 import { type BrokerSession, tryHello } from './discovery.ts';
 
 /** The account's runtime paths for `settings`. */
