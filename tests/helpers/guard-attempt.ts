@@ -7,7 +7,7 @@ import { createPairActivity, type PairActivity } from '../../src/broker/server/g
 import { createMemoryStore, type MemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { DEFAULT_GUARD_SETTINGS, type GuardSettings } from '../../src/config/guard-settings.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { scaledLimits } from '../../src/limits/rate-limits.ts';
 
 export interface GuardWorld {
   clock: ReturnType<typeof createManualClock>;

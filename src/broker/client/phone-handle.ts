@@ -8,7 +8,7 @@ import { CodeNotFoundError } from '../../contract/errors/code-not-found-error.ts
 import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
 import { SmsTimeoutError } from '../../contract/errors/sms-timeout-error.ts';
 import { TempNumberError } from '../../contract/errors/tempnumber-error.ts';
-import { raceAbort } from '../../limits/abortable.ts';
+import { raceAbort } from '../../limits/budget.ts';
 import {
   type ActivationRecord,
   type LeaseResult,

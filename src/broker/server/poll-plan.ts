@@ -2,8 +2,8 @@
  * What the poller does next, as pure functions: its pacing derived from the budget and the time
  * scale (real ms), and which activation the per-id lane polls next.
  */
-import type { Priority } from '../../limits/priorities.ts';
-import { type ScaledLimits, scaledLimits } from '../../limits/scaled-limits.ts';
+import type { Priority } from '../../limits/rate-limits.ts';
+import { type ScaledLimits, scaledLimits } from '../../limits/rate-limits.ts';
 
 /** What the poller is told to watch; the broker's activation tracker produces these. */
 export interface WatchTarget {
@@ -20,7 +20,7 @@ export interface WatchTarget {
 }
 
 /*
- * The poller's pacing, derived from the budget the broker enforces (src/limits/scaled-limits.ts:
+ * The poller's pacing, derived from the budget the broker enforces (src/limits/rate-limits.ts:
  * the published limits, the safety margin and the class headroom) and the time scale. All
  * results are real milliseconds. The budget is what guarantees no window overflows; these
  * numbers let the poller predict it, so a poll is never queued behind the budget with a choice

@@ -4,7 +4,7 @@
  * wakeable sleep its loops share. Which id to poll next: poll-plan.ts.
  */
 import type { ActivationData } from '../../api/wire-types.ts';
-import type { Priority } from '../../limits/priorities.ts';
+import type { Priority } from '../../limits/rate-limits.ts';
 import type { PollTiming, WatchTarget } from './poll-plan.ts';
 import {
   historyLimit,

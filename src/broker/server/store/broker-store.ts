@@ -8,7 +8,7 @@
  * relative durations and never their own timestamps.
  */
 import type { ActivationData } from '../../../api/wire-types.ts';
-import type { BudgetStore } from '../../../limits/budget-store.ts';
+import type { BudgetStore } from '../../../limits/budget.ts';
 
 /** One activation in the delivery-rate records of a service+country pair. */
 export interface DeliveryRecord {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../../limits/clock.ts';
-import type { ScaledLimits } from '../../../limits/scaled-limits.ts';
+import type { ScaledLimits } from '../../../limits/rate-limits.ts';
 import type { BrokerStore } from './broker-store.ts';
 import { createMemoryStore } from './memory-store.ts';
 import { createRedisStore } from './redis-store.ts';

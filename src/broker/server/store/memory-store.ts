@@ -4,9 +4,9 @@
  */
 
 import type { ActivationData } from '../../../api/wire-types.ts';
+import { createMemoryBudget, type StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
-import { createMemoryBudget, type StoreDecision } from '../../../limits/memory-budget.ts';
-import type { ScaledLimits } from '../../../limits/scaled-limits.ts';
+import type { ScaledLimits } from '../../../limits/rate-limits.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 import { type GrantJournal, openGrantJournal } from './grant-journal.ts';
 

@@ -6,11 +6,10 @@
 import { Redis, ReplyError } from 'ioredis';
 import type { ActivationData } from '../../../api/wire-types.ts';
 import { redisAddress, StoreUnavailableError } from '../../../contract/errors/store-unavailable-error.ts';
-import type { BucketUsage } from '../../../limits/budget-store.ts';
+import type { BucketUsage, StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
-import type { StoreDecision } from '../../../limits/memory-budget.ts';
+import type { ScaledLimits } from '../../../limits/rate-limits.ts';
 import { type BucketId, RATE_LIMITS } from '../../../limits/rate-limits.ts';
-import type { ScaledLimits } from '../../../limits/scaled-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../../limits/sliding-window-log.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 import { SNAPSHOT_TTL_MS } from './memory-store.ts';
