@@ -37,7 +37,7 @@ test.describe('every v1 status maps to exactly one neutral state', () => {
   });
 
   test('every neutral state but `unknown` is reached by some v1 status', () => {
-    const reached = new Set(Object.values(V1_STATES));
+    const reached = new Set<ActivationState>(Object.values(V1_STATES));
     expect(STATES.filter((state) => !reached.has(state))).toEqual(['unknown']);
   });
 
