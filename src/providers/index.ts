@@ -22,6 +22,7 @@ export type {
   ProviderLimits,
   ProviderOperation,
   ProviderOptions,
+  ProviderRules,
   ProviderSms,
   ReleaseEffect,
   SmsProvider,

@@ -192,6 +192,20 @@ export interface ProviderLimits {
   bucketOf: Readonly<Record<ProviderOperation, string | null>>;
 }
 
+/** The account rules of the API that the guards enforce ahead of it. */
+export interface ProviderRules {
+  /**
+   * The delivery-rate rule: once `countedFrom` activations of one service+country exist in the
+   * last `windowMs` (API ms), at least `minSmsShare` of them must have received an SMS, else the
+   * API blocks the pair.
+   */
+  delivery: { minSmsShare: number; countedFrom: number; windowMs: number };
+  /** Activations waiting for an SMS at once, per account, before the API refuses a lease. */
+  pendingCap: number;
+  /** A number's lifetime when an answer lacks its times, API ms. */
+  defaultLifetimeMs: number;
+}
+
 /** Options of a provider: the account, the API root, the shared budget, the time scale. */
 export type ProviderOptions = TempNumberClientOptions;
 
@@ -209,6 +223,7 @@ export interface SmsProvider {
   readonly id: string;
   readonly capabilities: ProviderCapabilities;
   readonly limits: ProviderLimits;
+  readonly rules: ProviderRules;
   /** The provider's wire error names and the family each maps to (case as the API spells it). */
   readonly errorFamilies: Readonly<Record<string, ErrorFamily>>;
   /**

@@ -14,6 +14,8 @@ import {
   RATE_LIMITS,
 } from '../../src/api/index.ts';
 import { historyOutcome } from '../../src/broker/guards/delivery-bootstrap.ts';
+import { DELIVERY_RULE } from '../../src/broker/guards/delivery-rate-guard.ts';
+import { DEFAULT_PENDING_CAP } from '../../src/broker/server/broker-options.ts';
 import { refundVerdict } from '../../src/broker/server/release.ts';
 import {
   ACTIVATION_STATES,
@@ -22,7 +24,14 @@ import {
   DEFAULT_PROVIDER,
   PROVIDERS,
 } from '../../src/providers/index.ts';
-import { stateOfV1Status, V1_OPERATIONS, V1_STATES } from '../../src/providers/tempnumber-v1/tables.ts';
+import {
+  stateOfV1Status,
+  V1_MAX_HISTORY_LIMIT,
+  V1_OPERATIONS,
+  V1_RULES,
+  V1_STATES,
+} from '../../src/providers/tempnumber-v1/tables.ts';
+import { SANDBOX_RULES } from '../../src/sandbox/index.ts';
 import { startRawServer } from './client-raw-server.ts';
 
 const V1_STATUSES = Object.keys(ACTIVATION_STATUSES) as ActivationStatus[];
@@ -92,6 +101,24 @@ test.describe('operations and limits', () => {
       priceList: 'GET /services/pricelistByCountry',
     });
     expect(provider.capabilities).toMatchObject({ cancel: false, finalize: false });
+  });
+
+  test('the account rules are the ones the broker and the sandbox hold today', () => {
+    // Until the broker reads them from the provider, the copies must not drift apart.
+    expect(V1_RULES.delivery).toEqual({
+      minSmsShare: DELIVERY_RULE.minSmsShare,
+      countedFrom: DELIVERY_RULE.countedFrom,
+      windowMs: DELIVERY_RULE.windowApiMs,
+    });
+    expect(V1_RULES.delivery).toEqual({
+      minSmsShare: SANDBOX_RULES.deliveryRule.minSuccessRatio,
+      countedFrom: SANDBOX_RULES.deliveryRule.minActivations,
+      windowMs: SANDBOX_RULES.deliveryRule.windowMs,
+    });
+    expect(V1_RULES.pendingCap).toBe(DEFAULT_PENDING_CAP);
+    expect(V1_RULES.pendingCap).toBe(SANDBOX_RULES.pendingCap);
+    expect(V1_RULES.defaultLifetimeMs).toBe(SANDBOX_RULES.activationLifetimeS * 1000);
+    expect(V1_MAX_HISTORY_LIMIT).toBe(SANDBOX_RULES.history.maxLimit);
   });
 
   test('the error families are ERROR_NAMES read by name', () => {

@@ -23,6 +23,7 @@ import {
   V1_MAX_HISTORY_LIMIT,
   V1_OPERATIONS,
   V1_RELEASE,
+  V1_RULES,
   V1_UNITS,
 } from './tables.ts';
 
@@ -46,6 +47,7 @@ export function createTempNumberV1Provider(options: ProviderOptions): SmsProvide
     // The table stays in src/limits (the budget, stores and sandbox key on its bucket ids);
     // the provider names it, so the broker reads limits through the provider.
     limits: { table: RATE_LIMITS, bucketOf: V1_BUCKETS },
+    rules: V1_RULES,
     errorFamilies: V1_ERROR_FAMILIES,
 
     lease: async (order, opts) =>

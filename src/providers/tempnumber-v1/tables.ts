@@ -11,7 +11,7 @@ import { ENDPOINTS, type EndpointId } from '../../api/endpoints.ts';
 import { ERROR_NAMES } from '../../api/error-names.ts';
 import type { ErrorFamily } from '../../contract/errors/api-error.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
-import type { ActivationState, ProviderOperation, ReleaseEffect } from '../provider.ts';
+import type { ActivationState, ProviderOperation, ProviderRules, ReleaseEffect } from '../provider.ts';
 
 /** Every v1 status (reference §4) → the one neutral state it is. */
 export const V1_STATES = {
@@ -85,3 +85,14 @@ export const V1_ERROR_FAMILIES = Object.fromEntries(
  * "Decisions"; the real API's is not published).
  */
 export const V1_MAX_HISTORY_LIMIT = 100;
+
+/**
+ * v1's account rules: the delivery rule as published (reference §6.2: 7 %, counted after the 5th,
+ * 24 h); the pending cap and lifetime are not published — these are the values the sandbox and the
+ * broker already assume (reference "Decisions").
+ */
+export const V1_RULES = {
+  delivery: { minSmsShare: 0.07, countedFrom: 5, windowMs: 24 * 3600_000 },
+  pendingCap: 20,
+  defaultLifetimeMs: 1_200_000,
+} as const satisfies ProviderRules;
