@@ -7,13 +7,18 @@
  * connection closes (the worker exited or was killed) or stops sending heartbeats, the broker
  * releases its activations as cancelled.
  */
-import type { ActivationsHistoryPage } from '../api/response-types.ts';
-import type { PricelistByCountry, SingleService, UserBalance } from '../api/wire-types.ts';
 
+import type { ActivationId, ActivationState } from '../contract/activation.ts';
 import type { WireError } from '../contract/errors/wire.ts';
+import type {
+  PriceListEntry,
+  PriceQuote,
+  ProviderBalance,
+  ProviderHistoryPage,
+} from '../providers/provider.ts';
 
 /** Bumped on any incompatible change; a client refuses a broker that speaks another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Longest time the broker holds one `wait` before answering `{ sms: null }` (client re-issues). */
 export const MAX_WAIT_HOLD_MS = 20_000;
@@ -30,21 +35,32 @@ export type Outcome =
   /** Released without an SMS; the broker watches it until expiry to learn whether it was refunded. */
   | 'cancelled'
   /**
-   * A lease intent (negative id): written before `POST /activations` leaves, open while its
+   * A lease intent (id `intent:…`): written before `POST /activations` leaves, open while its
    * answer is not known — on the wire, lost, or not yet looked up in the history. Closed as
    * `cancelled` with status `leasedAs:<id>`, `notLeased` or `notSent`.
    */
   | 'unknown';
 
+/** Ledger ids of lease intents start with this; no provider's activation id does. */
+export const INTENT_ID_PREFIX = 'intent:';
+
+/** Whether a ledger record is a lease intent rather than an activation. */
+export function isIntentId(id: ActivationId): boolean {
+  return id.startsWith(INTENT_ID_PREFIX);
+}
+
 /** What the ledger and `activations` show for one activation; safe to print (no key). */
 export interface ActivationRecord {
-  id: number;
+  /** The provider's id, as text (docs/decisions/0016); a lease intent's starts with `intent:`. */
+  id: ActivationId;
   /** '+E.164' */
   number: string;
   service: string;
   country: string;
   price: number;
-  /** Last API status seen. */
+  /** Last state seen, in the provider's neutral terms: what the broker decides on. */
+  state: ActivationState;
+  /** Last status seen in the API's own words (for people and logs; an intent's progress). */
   status: string;
   outcome: Outcome;
   /** For cancelled ones: true once the API reported `refunded`, false if a late SMS was billed, undefined while unknown. */
@@ -93,11 +109,11 @@ export type BrokerRequest =
   | { id: number; op: 'heartbeat' }
   | ({ id: number; op: 'lease' } & LeaseRequest)
   /** Resolve with the first SMS whose sequence is > `afterSequence`, or `{ sms: null }` after `holdMs`. */
-  | { id: number; op: 'wait'; activationId: number; afterSequence: number; holdMs: number }
-  | { id: number; op: 'retry'; activationId: number }
-  | { id: number; op: 'release'; activationId: number }
+  | { id: number; op: 'wait'; activationId: ActivationId; afterSequence: number; holdMs: number }
+  | { id: number; op: 'retry'; activationId: ActivationId }
+  | { id: number; op: 'release'; activationId: ActivationId }
   /** Take over activations of this account left by a vanished connection or a dead broker. */
-  | { id: number; op: 'adopt'; activationIds: number[] }
+  | { id: number; op: 'adopt'; activationIds: ActivationId[] }
   | { id: number; op: 'status' }
   | { id: number; op: 'activations' }
   /**
@@ -162,8 +178,8 @@ export interface StopResult {
   waiting: number;
 }
 
-/** What a `read` asks for; its answer is the API client's result, {@link ReadResults}. */
-export type ReadWhat = 'balance' | 'history' | 'pricelistByCountry' | 'singleService';
+/** What a `read` asks for; its answer is the provider's, in neutral terms: {@link ReadResults}. */
+export type ReadWhat = 'balance' | 'history' | 'priceList' | 'price';
 
 /** The fields of a `read` request. */
 export interface ReadQuery {
@@ -171,9 +187,9 @@ export interface ReadQuery {
   /** history: 1-based page and page size. */
   page?: number;
   limit?: number;
-  /** singleService: the pair. */
-  serviceId?: string;
-  countryId?: string;
+  /** price: the pair. */
+  service?: string;
+  country?: string;
   /** Per-attempt timeout, real ms. @default the broker client's */
   timeoutMs?: number;
   /** False: one attempt, no retries (the preflight reports what it sees, quickly). @default true */
@@ -182,10 +198,11 @@ export interface ReadQuery {
 
 /** Result of `read`, per `what`: the API client's answer as JSON. */
 export interface ReadResults {
-  balance: UserBalance;
-  history: ActivationsHistoryPage;
-  pricelistByCountry: PricelistByCountry;
-  singleService: SingleService;
+  balance: ProviderBalance;
+  history: ProviderHistoryPage;
+  priceList: PriceListEntry[];
+  /** Undefined when the API knows no such pair. */
+  price: PriceQuote | undefined;
 }
 
 export type BrokerResponse =
@@ -217,7 +234,9 @@ export interface LeaseResult {
 /** Result of `wait`. */
 export interface WaitResult {
   sms: SmsMessage | null;
-  /** Last API status seen for the activation. */
+  /** Last state seen for the activation (neutral; decide on this). */
+  state: ActivationState;
+  /** Last API status seen, in the API's words (for messages). */
   status: string;
   /** Last error the poller met for this activation or the API in general, if any (for "provider down" diagnosis). */
   lastPollError: string | undefined;

@@ -13,8 +13,8 @@ const SPEC = {
   name: 'balance',
   summary: 'Show the balance of the TempNumber account (USD)',
   description:
-    'Reads GET /user/balance through the account\'s broker (limited to 10 requests a minute). "In review" is money the API holds back ' +
-    '(review_balance); it cannot be spent yet.',
+    "Reads the balance through the account's broker, on the shared budget (TempNumber v1: GET /user/balance, 10 requests a minute). " +
+    '"In review" is money the API holds back; it cannot be spent yet.',
   options: {},
   examples: ['playwright-tempnumber balance', 'playwright-tempnumber balance --json'],
 } as const satisfies CommandSpec<OptionsSpec>;
@@ -24,7 +24,7 @@ export async function run(args: string[]): Promise<number> {
   return runCliCommand(SPEC, args, async ({ out, settings }) => {
     const s = settings();
     const account = accountId(s);
-    const { balance, review_balance: reviewBalance = 0 } = await withBroker(s, 'balance', (broker) =>
+    const { availableUsd: balance, heldUsd: reviewBalance } = await withBroker(s, 'balance', (broker) =>
       broker.read({ what: 'balance', timeoutMs: CLI_READ_TIMEOUT_MS }),
     );
     if (out.jsonMode) {

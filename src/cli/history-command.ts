@@ -2,8 +2,9 @@
  * `playwright-tempnumber history [--limit N]`: the account's recent activations, newest first —
  * what a test leased, for how much, and how it ended.
  */
-import type { Activation } from '../api/response-types.ts';
 import { accountId } from '../config/settings.ts';
+import { type ActivationId, compareActivationIds } from '../contract/activation.ts';
+import type { ProviderActivation } from '../providers/provider.ts';
 import { type CommandSpec, type OptionsSpec, parseIntegerOption } from './cli-args.ts';
 import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
 import { formatTable, formatUsd } from './format-table.ts';
@@ -17,8 +18,8 @@ const SPEC = {
   name: 'history',
   summary: 'List recent activations of the account, newest first',
   description:
-    "Reads one page of GET /activations through the account's broker, which polls it too and shares its " +
-    'limit of 10 requests a minute: during a busy run the read waits for a free slot.',
+    "Reads one page of the account's history through its broker, which polls it too and shares its " +
+    'limit (TempNumber v1: 10 requests a minute): during a busy run the read waits for a free slot.',
   options: {
     limit: {
       type: 'string',
@@ -31,7 +32,7 @@ const SPEC = {
 
 /** One activation as `history` shows it: friendly names, `+digits` number, ISO time. */
 export interface HistoryEntry {
-  id: number;
+  id: ActivationId;
   number: string | null;
   service: string | null;
   country: string | null;
@@ -54,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
     );
     // The API does not promise an order (reference open question 8): sort here, newest first.
     const entries = [...page.activations]
-      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || b.id - a.id)
+      .sort((a, b) => (b.createdAtMs ?? 0) - (a.createdAtMs ?? 0) || compareActivationIds(b.id, a.id))
       .slice(0, limit)
       .map(toEntry);
     const total = page.total ?? entries.length;
@@ -96,16 +97,15 @@ export async function run(args: string[]): Promise<number> {
   });
 }
 
-function toEntry(a: Activation): HistoryEntry {
+function toEntry(a: ProviderActivation): HistoryEntry {
   return {
     id: a.id,
-    // The wire number is digits with the country code and no '+' (reference §7).
-    number: a.number === undefined ? null : `+${a.number}`,
-    service: a.serviceId ?? null,
-    country: a.countryId ?? null,
-    price: a.price ?? null,
-    status: a.status,
+    number: a.number === '' ? null : a.number,
+    service: a.service ?? null,
+    country: a.country ?? null,
+    price: a.priceUsd ?? null,
+    status: a.wireStatus,
     createdAt:
-      a.createdAt === undefined ? null : new Date(a.createdAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      a.createdAtMs === undefined ? null : new Date(a.createdAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PricelistByCountry } from '../api/wire-types.ts';
 import { ensureRuntimePaths, runtimePaths } from '../broker/runtime-paths.ts';
 import { accountId, type Settings } from '../config/settings.ts';
+import type { PriceListEntry } from '../providers/provider.ts';
 
 /** How long a cached price list is used before asking the API again (real time). */
 export const PRICES_CACHE_TTL_MS = 5 * 60_000;
@@ -31,10 +31,11 @@ export interface PriceList {
   cacheWarning?: string;
 }
 
+/** Version 2 holds neutral rows (USD); a version-1 file (v1's wire list) is a miss. */
 interface CacheFile {
-  version: 1;
+  version: 2;
   fetchedAtMs: number;
-  pricelistByCountry: PricelistByCountry;
+  rows: PriceRow[];
 }
 
 /** `<runtimeDir>/<accountId>/prices-cache.json`. */
@@ -50,7 +51,7 @@ function pricesCachePath(settings: Settings): string {
 export async function loadPriceList(init: {
   settings: Settings;
   refresh: boolean;
-  fetchList: () => Promise<PricelistByCountry>;
+  fetchList: () => Promise<PriceListEntry[]>;
   nowMs?: () => number;
 }): Promise<PriceList> {
   const now = init.nowMs ?? Date.now;
@@ -63,14 +64,18 @@ export async function loadPriceList(init: {
     const ageMs = cached ? now() - cached.fetchedAtMs : -1;
     // A negative age means the clock went back: the entry's age is unknown, so it is not used.
     if (cached && ageMs >= 0 && ageMs < PRICES_CACHE_TTL_MS) {
-      return { rows: flatten(cached.pricelistByCountry), fetchedAtMs: cached.fetchedAtMs, fromCache: true };
+      return { rows: cached.rows, fetchedAtMs: cached.fetchedAtMs, fromCache: true };
     }
   }
-  const pricelistByCountry = await init.fetchList();
+  const rows = (await init.fetchList()).map(({ service, country, priceUsd }) => ({
+    service,
+    country,
+    price: priceUsd,
+  }));
   const fetchedAtMs = now();
-  const list: PriceList = { rows: flatten(pricelistByCountry), fetchedAtMs, fromCache: false };
+  const list: PriceList = { rows, fetchedAtMs, fromCache: false };
   try {
-    await writeCache(file, { version: 1, fetchedAtMs, pricelistByCountry });
+    await writeCache(file, { version: 2, fetchedAtMs, rows });
   } catch (error) {
     // The prices are in hand; a full disk should not hide them, only cost a request next time.
     list.cacheWarning = `could not write the price cache ${file}: ${(error as Error).message}`;
@@ -78,21 +83,17 @@ export async function loadPriceList(init: {
   return list;
 }
 
-function flatten(list: PricelistByCountry): PriceRow[] {
-  return list.flatMap(({ c, services }) =>
-    services.map(({ s, p }) => ({ service: s, country: c, price: p })),
-  );
-}
-
 async function readCache(file: string): Promise<CacheFile | undefined> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<CacheFile>;
     const ok =
-      parsed.version === 1 &&
+      parsed.version === 2 &&
       typeof parsed.fetchedAtMs === 'number' &&
       Number.isFinite(parsed.fetchedAtMs) &&
-      Array.isArray(parsed.pricelistByCountry) &&
-      parsed.pricelistByCountry.every((e) => typeof e?.c === 'string' && Array.isArray(e.services));
+      Array.isArray(parsed.rows) &&
+      parsed.rows.every(
+        (r) => typeof r?.service === 'string' && typeof r.country === 'string' && typeof r.price === 'number',
+      );
     // A corrupt or foreign file is a miss, and gets overwritten by the fresh list.
     return ok ? (parsed as CacheFile) : undefined;
   } catch {

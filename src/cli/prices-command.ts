@@ -3,8 +3,8 @@
  * list, filtered, from a 5-minute disk cache unless `--refresh`; with both filters, also the
  * live details of that one pair (numbers available, virtual, warning).
  */
-import type { ServiceInCountry } from '../api/wire-types.ts';
 import { accountId } from '../config/settings.ts';
+import type { PriceQuote } from '../providers/provider.ts';
 import type { CommandSpec, OptionsSpec } from './cli-args.ts';
 import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
 import { formatAge, formatFields, formatTable, formatUsd } from './format-table.ts';
@@ -50,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
       refresh: options.refresh === true,
       fetchList: () =>
         withBroker(s, 'prices', (broker) =>
-          broker.read({ what: 'pricelistByCountry', timeoutMs: CLI_READ_TIMEOUT_MS }),
+          broker.read({ what: 'priceList', timeoutMs: CLI_READ_TIMEOUT_MS }),
         ),
     });
     if (list.cacheWarning) out.error(`prices: warning: ${list.cacheWarning}`);
@@ -63,17 +63,13 @@ export async function run(args: string[]): Promise<number> {
     }
     const only = rows.length === 1 && filter.service && filter.country ? rows[0] : undefined;
     const details = only
-      ? (
-          await withBroker(s, 'prices', (broker) =>
-            broker.read({
-              what: 'singleService',
-              serviceId: only.service,
-              countryId: only.country,
-              timeoutMs: CLI_READ_TIMEOUT_MS,
-            }),
-          )
-        ).services.find(
-          (d) => d.serviceId.toLowerCase() === only.service && d.countryId.toLowerCase() === only.country,
+      ? await withBroker(s, 'prices', (broker) =>
+          broker.read({
+            what: 'price',
+            service: only.service,
+            country: only.country,
+            timeoutMs: CLI_READ_TIMEOUT_MS,
+          }),
         )
       : undefined;
     const ageMs = Math.max(0, Date.now() - list.fetchedAtMs);
@@ -124,31 +120,43 @@ function readId(raw: string, flag: string): string {
   return id;
 }
 
-function detailsJson(d: ServiceInCountry) {
+function detailsJson(d: PriceQuote) {
   return {
-    service: d.serviceId,
+    service: d.service,
     serviceName: d.serviceName,
-    country: d.countryId,
+    country: d.country,
     countryName: d.countryName,
-    price: d.price,
-    hasNumbers: d.hasNumbers,
-    isVirtual: d.isVirtual,
+    price: d.priceUsd,
+    hasNumbers: d.available,
+    isVirtual: d.virtual,
     ...(d.warning ? { warning: d.warning } : {}),
-    ...(d.snippet ? { snippet: d.snippet } : {}),
+    ...(d.description ? { snippet: d.description } : {}),
   };
 }
 
-function formatDetails(d: ServiceInCountry): string {
+function formatDetails(d: PriceQuote): string {
   const fields: Array<[string, string]> = [
-    ['Service', `${d.serviceName} (${d.serviceId}) in ${d.countryName} (${d.countryId}), live now:`],
-    ['Price', formatUsd(d.price)],
+    [
+      'Service',
+      `${d.serviceName ?? d.service} (${d.service}) in ${d.countryName ?? d.country} (${d.country}), live now:`,
+    ],
+    ['Price', formatUsd(d.priceUsd)],
     [
       'Numbers',
-      d.hasNumbers
-        ? 'available'
-        : 'none right now: a lease fails (503) until numbers return; try another country',
+      d.available === false
+        ? 'none right now: a lease fails until numbers return; try another country'
+        : d.available
+          ? 'available'
+          : 'not said by the API',
     ],
-    ['Number type', d.isVirtual ? 'virtual (some apps refuse virtual numbers)' : 'SIM card'],
+    [
+      'Number type',
+      d.virtual === undefined
+        ? 'not said by the API'
+        : d.virtual
+          ? 'virtual (some apps refuse virtual numbers)'
+          : 'SIM card',
+    ],
   ];
   if (d.warning) fields.push(['Warning', d.warning]);
   return formatFields(fields);

@@ -154,7 +154,7 @@ async function probeBalance(settings: Settings | undefined, timeoutMs: number): 
   const started = performance.now();
   const brokerPid = broker.brokerPid;
   try {
-    const { balance, review_balance: reviewBalance = 0 } = await broker.read({
+    const { availableUsd: balance, heldUsd: reviewBalance } = await broker.read({
       what: 'balance',
       timeoutMs,
       retry: false,

@@ -8,9 +8,9 @@ import { ConfigurationError } from '../contract/errors/configuration-error.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
 
+export type { ActivationId, ActivationState } from '../contract/activation.ts';
+export { ACTIVATION_STATES } from '../contract/activation.ts';
 export type {
-  ActivationId,
-  ActivationState,
   LeaseOrder,
   PriceListEntry,
   PriceQuote,
@@ -27,7 +27,6 @@ export type {
   ReleaseEffect,
   SmsProvider,
 } from './provider.ts';
-export { ACTIVATION_STATES } from './provider.ts';
 
 /** One registered provider. */
 interface ProviderEntry {

@@ -5,9 +5,11 @@
  * Best effort: no key, no ledger, or an unreadable one simply leaves refunds unknown.
  */
 import { readFileSync } from 'node:fs';
+import type { ActivationRecord } from '../broker/protocol.ts';
 import { runtimePaths } from '../broker/runtime-paths.ts';
 import { parseLedgerLine } from '../broker/server/ledger.ts';
 import { accountId, resolveSettings } from '../config/settings.ts';
+import type { ActivationId } from '../contract/activation.ts';
 import type { ActivationReport } from './activations-attachment.ts';
 
 /** Path of the ledger of the account the environment names, or undefined when none is configured. */
@@ -35,15 +37,15 @@ export function withLedgerRefunds(
     return [...activations];
   }
   const wanted = new Set(activations.map((a) => a.id));
-  const latest = new Map<number, { refunded: boolean | undefined; status: string }>();
+  const latest = new Map<ActivationId, Pick<ActivationRecord, 'refunded' | 'state' | 'status'>>();
   for (const line of text.split('\n')) {
     const record = parseLedgerLine(line);
     if (record && wanted.has(record.id))
-      latest.set(record.id, { refunded: record.refunded, status: record.status });
+      latest.set(record.id, { refunded: record.refunded, state: record.state, status: record.status });
   }
   return activations.map((a) => {
     const known = latest.get(a.id);
     if (a.refunded !== undefined || known?.refunded === undefined) return a;
-    return { ...a, refunded: known.refunded, status: known.status };
+    return { ...a, refunded: known.refunded, state: known.state, status: known.status };
   });
 }

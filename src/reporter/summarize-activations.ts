@@ -30,7 +30,7 @@ export interface RunSummary {
 
 /** Summarize `activations`; an activation that appears twice (same id) counts once, the last one wins. */
 export function summarizeActivations(activations: readonly ActivationReport[]): RunSummary {
-  const byId = new Map<number, ActivationReport>();
+  const byId = new Map<ActivationReport['id'], ActivationReport>();
   for (const a of activations) {
     byId.delete(a.id);
     byId.set(a.id, a);

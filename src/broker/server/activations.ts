@@ -5,15 +5,10 @@
  * reconciliation of what a previous broker left in the ledger.
  */
 
-import {
-  ACTIVATION_STATUSES,
-  isActivationStatus,
-  isFinalStatus,
-  isWaitingStatus,
-} from '../../api/activation-statuses.ts';
-import type { Activation } from '../../api/response-types.ts';
+import { ACTIVATION_STATES, type ActivationId, type ActivationState } from '../../contract/activation.ts';
 import type { ApiError } from '../../contract/errors/api-error.ts';
 import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
+import type { ProviderActivation } from '../../providers/provider.ts';
 import type { ActivationRecord } from '../protocol.ts';
 import {
   type BrokerContext,
@@ -34,28 +29,27 @@ import { markRetried, newSmsState } from './tracker.ts';
 
 /** The delivery-rate rule counts over 24 h of API time (reference §6.2). */
 export const DELIVERY_WINDOW_API_MS = 24 * 3600_000;
-/** The sandbox's (and reportedly the API's) lifetime, when an answer lacks the times. */
-const DEFAULT_LIFETIME_API_S = 1200;
 /** A pending slot outlives the number by this much (real ms), to cover clock granularity. */
 const PENDING_MARGIN_MS = 2_000;
 
 /**
- * Real ms until the number expires: `numberExpireAt - utc` (both API seconds, so clock skew
- * between us and the API cancels out), divided by the time scale.
+ * Real ms until the number expires: `expiresAtMs - serverNowMs` (both on the API's clock, so
+ * clock skew between us and the API cancels out), divided by the time scale; the provider's
+ * default lifetime when the answer lacks the times.
  */
 export function lifetimeRealMs(
-  ctx: Pick<BrokerContext, 'timeScale'>,
-  data: Pick<Activation, 'numberExpireAt' | 'utc'> | undefined,
+  ctx: Pick<BrokerContext, 'timeScale' | 'provider'>,
+  data: Pick<ProviderActivation, 'expiresAtMs' | 'serverNowMs'> | undefined,
 ): number {
-  const seconds =
-    data?.numberExpireAt !== undefined && data.utc !== undefined
-      ? Math.max(0, data.numberExpireAt - data.utc)
-      : DEFAULT_LIFETIME_API_S;
-  return (seconds * 1000) / ctx.timeScale;
+  const apiMs =
+    data?.expiresAtMs !== undefined && data.serverNowMs !== undefined
+      ? Math.max(0, data.expiresAtMs - data.serverNowMs)
+      : ctx.provider.rules.defaultLifetimeMs;
+  return apiMs / ctx.timeScale;
 }
 
 export interface NewLease {
-  data: Activation;
+  data: ProviderActivation;
   service: string;
   country: string;
   pair: string;
@@ -76,11 +70,12 @@ export async function registerLease(ctx: BrokerContext, lease: NewLease): Promis
   const lifetimeMs = lifetimeRealMs(ctx, data);
   const record: ActivationRecord = {
     id: data.id,
-    number: `+${String(data.number ?? '').replace(/\D/g, '')}`,
+    number: data.number,
     service: lease.service,
     country: lease.country,
-    price: data.price ?? 0,
-    status: data.status,
+    price: data.priceUsd ?? 0,
+    state: data.state,
+    status: data.wireStatus,
     outcome: 'waiting',
     refunded: undefined,
     owner: lease.owner,
@@ -156,14 +151,15 @@ export function persistChange(ctx: BrokerContext, t: TrackedActivation, reason: 
       await ctx.store.recordOutcome(t.pair, record.id, 'sms');
       ctx.guards.activity.notify(t.pair);
     }
-    if (!isWaitingStatus(record.status)) await ctx.store.releasePending(pendingKeyOf(record.id));
+    if (!ACTIVATION_STATES[record.state].waiting) await ctx.store.releasePending(pendingKeyOf(record.id));
   });
 }
 
 /*
- * Ending an activation on purpose (DESIGN §3.4): `finalized` when an SMS arrived (billing
- * already happened at the SMS), else `cancelled` — v1 has no cancel call, so a cancelled one
- * is watched cheaply until it expires to learn whether it was refunded.
+ * Ending an activation on purpose (DESIGN §3.4): `finalized` when an SMS arrived, else
+ * `cancelled`. The ledger has the outcome first; then the provider's finalize or cancel call
+ * (v1 has neither: its activations run to expiry, `runsToExpiry`). A cancelled one is watched
+ * cheaply until the API shows its money verdict (refunded, or billed for a late SMS).
  *
  * The pending slot is NOT given back on a cancel: the API keeps counting the activation as
  * pending until it leaves the waiting statuses (SMS, refund at expiry), so the slot follows
@@ -191,7 +187,7 @@ export async function releaseActivation(
   t.adoptUntilMs = undefined;
   t.releasedByOwner = cause === 'owner';
   // Already final (e.g. an orphan released after its expiry): the verdict is known now.
-  if (!sms) t.record.refunded = refundVerdict(t.record.status);
+  if (!sms) t.record.refunded = refundVerdict(t.record.state);
   ctx.tracker.waits.flush(t.record.id, () => ctx.tracker.waitResult(t, t.sms.sequence));
   await ctx.ledger.append(t.record);
   ctx.poller.wake();
@@ -201,17 +197,38 @@ export async function releaseActivation(
     // A lease held by the delivery-rate guard decides again now.
     ctx.guards.activity.notify(t.pair);
     await ctx.store.removeWaiting(t.record.id);
-    if (!isWaitingStatus(t.record.status)) await ctx.store.releasePending(pendingKeyOf(t.record.id));
+    if (!ACTIVATION_STATES[t.record.state].waiting) await ctx.store.releasePending(pendingKeyOf(t.record.id));
   });
+  await endAtProvider(ctx, t, sms);
   return { ...t.record };
 }
 
-/** What a final status says about the money of a cancelled activation; undefined while unknown. */
-export function refundVerdict(status: string): boolean | undefined {
-  if (status === 'refunded') return true;
-  if (isActivationStatus(status) && ACTIVATION_STATUSES[status].final && ACTIVATION_STATUSES[status].hasSms)
-    return false;
-  return undefined;
+/**
+ * The provider's finalize or cancel, after the ledger has the outcome; a failure only leaves the
+ * activation running to expiry, which the refund watch covers. An orphan found without Redis is
+ * never ended: it may be another broker's number (another tool on the same key), and ending it
+ * would take a number from under that broker's test.
+ */
+async function endAtProvider(ctx: BrokerContext, t: TrackedActivation, sms: boolean): Promise<void> {
+  if (t.record.orphan && !ctx.store.accountWide) return;
+  const operation = sms ? 'finalize' : 'cancel';
+  if (!ctx.provider.capabilities[operation]) return;
+  try {
+    const effect = await ctx.provider[operation](t.record.id, { priority: 'high' });
+    if (effect.kind === 'ended') ctx.poller.wake();
+    else if (effect.kind === 'notYet') {
+      ctx.log(`${operation} of activation ${t.record.id} not accepted yet; it runs to expiry`);
+    }
+  } catch (error) {
+    ctx.log(
+      `${operation} of activation ${t.record.id} failed (${(error as Error).message}); it runs to expiry`,
+    );
+  }
+}
+
+/** What a final state says about the money of a cancelled activation; undefined while unknown. */
+export function refundVerdict(state: ActivationState): boolean | undefined {
+  return ACTIVATION_STATES[state].refunded;
 }
 
 /** Release every activation a vanished connection still held, as cancelled (or finalized). */
@@ -244,8 +261,7 @@ export async function bestEffort(
 }
 
 /*
- * `retry`: ask the API for another SMS on the same number (`PUT /activations/{id}`
- * `{status:"retry"}`, free). The previous SMS can no longer be read afterwards (API rule); the
+ * `retry`: ask the API for another SMS on the same number (free). The previous SMS can no longer be read afterwards (API rule); the
  * next `wait` gets the next sequence.
  */
 
@@ -272,7 +288,7 @@ export async function retryActivation(
   }
   const requestedAtMs = ctx.now();
   try {
-    await ctx.api.updateActivation(record.id, { status: 'retry' }, { priority: 'normal' });
+    await ctx.provider.retry(record.id, { priority: 'normal' });
   } catch (error) {
     const family = isTempNumberError(error) ? (error as Partial<ApiError>).family : undefined;
     const hint = family === undefined ? '' : (RETRY_HINTS[family] ?? '');
@@ -289,7 +305,7 @@ export async function retryActivation(
   // Snapshots of polls sent before the retry still show the old SMS: ignore them.
   t.retriedAtMs = requestedAtMs;
   t.waitStartedAtMs = undefined;
-  record.status = 'retryRequested';
+  record.state = 'waitingForNextSms';
   await ctx.ledger.append(record);
   await bestEffort(ctx, t, async () => {
     const remainingMs = Math.max(t.expiresAtMs - ctx.now(), 0);
@@ -308,14 +324,14 @@ export async function retryActivation(
 export interface AdoptResult {
   adopted: ActivationRecord[];
   /** Ids this broker cannot hand back, with why. */
-  refused: Array<{ activationId: number; reason: string }>;
+  refused: Array<{ activationId: ActivationId; reason: string }>;
 }
 
 /** Give `connection` the activations it asks for back, where that is still possible. */
 export async function adopt(
   ctx: BrokerContext,
   connection: ClientConnection,
-  activationIds: number[],
+  activationIds: ActivationId[],
 ): Promise<AdoptResult> {
   const result: AdoptResult = { adopted: [], refused: [] };
   for (const id of Array.isArray(activationIds) ? activationIds : []) {
@@ -350,7 +366,7 @@ async function take(ctx: BrokerContext, t: TrackedActivation, connection: Client
   t.record.releasedAt = undefined;
   await ctx.ledger.append(t.record);
   ctx.log(`activation ${t.record.id} adopted by ${connection.owner}`);
-  if (isWaitingStatus(t.record.status)) {
+  if (ACTIVATION_STATES[t.record.state].waiting) {
     await bestEffort(ctx, t, async () => {
       await ctx.store.admitPending(
         pendingKeyOf(t.record.id),
@@ -400,9 +416,13 @@ export function reconcileLedger(ctx: BrokerContext, adoptGraceMs: number): numbe
 
 /** A cancelled record whose final status came in without a verdict gets it now. */
 function settleFinal(ctx: BrokerContext, record: ActivationRecord): void {
-  if (record.outcome !== 'cancelled' || record.refunded !== undefined || !isFinalStatus(record.status))
+  if (
+    record.outcome !== 'cancelled' ||
+    record.refunded !== undefined ||
+    !ACTIVATION_STATES[record.state].final
+  )
     return;
-  record.refunded = refundVerdict(record.status);
+  record.refunded = refundVerdict(record.state);
   if (record.refunded !== undefined) {
     ctx.ledger.append(record).catch((e: unknown) => ctx.log(`ledger write failed: ${(e as Error).message}`));
   }
@@ -410,7 +430,9 @@ function settleFinal(ctx: BrokerContext, record: ActivationRecord): void {
 
 function needsWatching(record: ActivationRecord): boolean {
   if (record.outcome === 'waiting') return true;
-  return record.outcome === 'cancelled' && record.refunded === undefined && !isFinalStatus(record.status);
+  return (
+    record.outcome === 'cancelled' && record.refunded === undefined && !ACTIVATION_STATES[record.state].final
+  );
 }
 
 /** The ledger keeps when the first SMS came, not its text: the next snapshot fills that in. */

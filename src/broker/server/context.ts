@@ -5,12 +5,13 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { TempNumberClient } from '../../api/client.ts';
 import type { GuardSettings } from '../../config/guard-settings.ts';
 import type { Settings } from '../../config/settings.ts';
+import type { ActivationId } from '../../contract/activation.ts';
 import { toWireError, type WireError } from '../../contract/errors/wire.ts';
 import type { RequestBudget } from '../../limits/budget.ts';
 import { LONGEST_WINDOW_MS } from '../../limits/rate-limits.ts';
+import type { SmsProvider } from '../../providers/provider.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../protocol.ts';
 import type { RuntimePaths } from '../runtime-paths.ts';
 import type { GuardRuntime } from './guard-runtime.ts';
@@ -22,27 +23,16 @@ import type { ActivationTracker } from './tracker.ts';
 
 /* Everything a request handler of the broker may use; built once by runBroker. */
 
-/** The API calls the broker makes. */
-export type BrokerApi = Pick<
-  TempNumberClient,
-  | 'getActivation'
-  | 'getActivationsHistory'
-  | 'newActivation'
-  | 'updateActivation'
-  | 'getUserBalance'
-  | 'getSingleService'
-  | 'getPricelistByCountry'
->;
-
 export interface BrokerContext {
   readonly settings: Settings;
   /** Short hash naming the account (never the key). */
   readonly account: string;
   readonly paths: RuntimePaths;
   readonly store: BrokerStore;
-  readonly api: BrokerApi;
-  /** The same API on the same budget without retries, for reads whose caller wants one attempt (`read` with `retry: false`). */
-  readonly apiOnce: BrokerApi;
+  /** The API, in the provider's neutral terms: the broker's only way to it (docs/decisions/0016). */
+  readonly provider: SmsProvider;
+  /** The same provider on the same budget without retries, for reads whose caller wants one attempt (`read` with `retry: false`). */
+  readonly providerOnce: SmsProvider;
   readonly budget: MeasuredBudget;
   readonly ledger: Ledger;
   readonly tracker: ActivationTracker;
@@ -76,7 +66,7 @@ export interface ClientConnection {
 }
 
 /** The pending-cap key of a leased activation (the same for every broker of the account). */
-export function pendingKeyOf(activationId: number): string {
+export function pendingKeyOf(activationId: ActivationId): string {
   return `activation:${activationId}`;
 }
 
@@ -113,9 +103,6 @@ export interface RunBrokerOptions {
   /** Where the broker's log lines go (the CLI prints them on stderr). @default nowhere */
   log?: (line: string) => void;
 }
-
-/** The published pending cap (reference "Decisions"). */
-export const DEFAULT_PENDING_CAP = 20;
 
 /**
  * Default idle time before the broker exits: longer than the longest rate window (so a run

@@ -3,11 +3,10 @@
  * balance and prices, and the start-up history read of the delivery records.
  */
 
-import { ACTIVATION_STATUSES, isActivationStatus } from '../../api/activation-statuses.ts';
-import type { TempNumberClient } from '../../api/client.ts';
-import type { Activation } from '../../api/response-types.ts';
 import type { GuardSettings } from '../../config/guard-settings.ts';
-import { createPairActivity, DELIVERY_RULE, type PairActivity } from './guards.ts';
+import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
+import type { ProviderActivation, SmsProvider } from '../../providers/provider.ts';
+import { createPairActivity, type DeliveryRule, type PairActivity } from './guards.ts';
 import type { BrokerStore, DeliveryRecord } from './store/broker-store.ts';
 
 /*
@@ -25,7 +24,7 @@ export interface GuardRuntime {
 
 export interface GuardRuntimeInit {
   settings: GuardSettings;
-  api: Pick<TempNumberClient, 'getUserBalance' | 'getSingleService' | 'getActivationsHistory'>;
+  api: Pick<SmsProvider, 'balance' | 'price' | 'history' | 'rules' | 'capabilities'>;
   store: BrokerStore;
   timeScale: number;
   now(): number;
@@ -53,6 +52,8 @@ export function createGuardRuntime(init: GuardRuntimeInit): GuardRuntime & { sta
         api: init.api,
         store: init.store,
         timeScale: init.timeScale,
+        rule: init.api.rules.delivery,
+        pageLimit: Math.min(100, init.api.capabilities.history?.maxPageLimit ?? 100),
       })
         .then((n) => {
           if (n > 0)
@@ -89,7 +90,7 @@ export interface BalanceCache {
 }
 
 export interface BalanceCacheOptions {
-  api: Pick<TempNumberClient, 'getUserBalance' | 'getSingleService'>;
+  api: Pick<SmsProvider, 'balance' | 'price'>;
   /** How long a read is trusted (real ms: the API-time setting divided by the time scale). */
   cacheMs: number;
   now(): number;
@@ -122,12 +123,12 @@ export function createBalanceCache(options: BalanceCacheOptions): BalanceCache {
 
   const read = async (): Promise<number | undefined> => {
     try {
-      const answer = await api.getUserBalance({
+      const answer = await api.balance({
         priority: 'low',
         signal: AbortSignal.timeout(READ_TIMEOUT_MS),
       });
-      cached = { usd: answer.balance, atMs: now() };
-      return answer.balance;
+      cached = { usd: answer.availableUsd, atMs: now() };
+      return answer.availableUsd;
     } catch (error) {
       log(`balance read for the balance guard failed (the API's 402 decides): ${(error as Error).message}`);
       return undefined;
@@ -148,14 +149,9 @@ export function createBalanceCache(options: BalanceCacheOptions): BalanceCache {
       const known = prices.get(pair);
       if (known && now() - known.atMs < cacheMs * 10) return known.usd;
       const fresh = api
-        .getSingleService(
-          service,
-          country,
-          {},
-          { priority: 'low', signal: AbortSignal.timeout(READ_TIMEOUT_MS) },
-        )
-        .then((answer) => {
-          const price = answer.services[0]?.price;
+        .price(service, country, { priority: 'low', signal: AbortSignal.timeout(READ_TIMEOUT_MS) })
+        .then((quote) => {
+          const price = quote?.priceUsd;
           if (typeof price !== 'number') return undefined;
           prices.set(pair, { usd: price, atMs: now() });
           return price;
@@ -185,54 +181,57 @@ export function createBalanceCache(options: BalanceCacheOptions): BalanceCache {
  */
 
 export interface BootstrapOptions {
-  api: Pick<TempNumberClient, 'getActivationsHistory'>;
+  api: Pick<SmsProvider, 'history'>;
   store: Pick<BrokerStore, 'recordActivation' | 'recordOutcome' | 'deliveryRecords'>;
   timeScale: number;
+  /** The provider's delivery rule: its window is how far back the history is read. */
+  rule: DeliveryRule;
   /** @default 5 */
   maxPages?: number;
   /** @default 100 (the sandbox's maximum) */
   pageLimit?: number;
 }
 
-/** The outcome the delivery rule sees for an activation in the history. */
-export function historyOutcome(a: Pick<Activation, 'status' | 'message'>): DeliveryRecord['outcome'] {
-  if ((a.message ?? '') !== '') return 'sms';
-  if (!isActivationStatus(a.status)) return 'pending';
-  // A retry is only possible after an SMS: the activation already counts as delivered.
-  if (ACTIVATION_STATUSES[a.status].hasSms || a.status === 'retryRequested') return 'sms';
-  return ACTIVATION_STATUSES[a.status].final ? 'noSms' : 'pending';
+/**
+ * The outcome the delivery rule sees for an activation in the history: delivered (a retried one
+ * too — a retry is only possible after an SMS), ended without, or still open.
+ */
+export function historyOutcome(a: Pick<ProviderActivation, 'state' | 'sms'>): DeliveryRecord['outcome'] {
+  const state = ACTIVATION_STATES[a.state];
+  if (a.sms !== undefined || state.delivered) return 'sms';
+  return state.final ? 'noSms' : 'pending';
 }
 
 /** Read the history and record what the store does not know yet. Returns how many were recorded. */
 export async function bootstrapDeliveryRecords(options: BootstrapOptions): Promise<number> {
-  const { api, store, timeScale } = options;
+  const { api, store, timeScale, rule } = options;
   const maxPages = options.maxPages ?? 5;
   const limit = options.pageLimit ?? 100;
-  const inWindow: Array<{ a: Activation; ageApiMs: number }> = [];
+  const inWindow: Array<{ a: ProviderActivation; ageApiMs: number }> = [];
   for (let page = 1; page <= maxPages; page++) {
-    const answer = await api.getActivationsHistory({ page, limit }, { priority: 'low' });
+    const answer = await api.history({ page, limit }, { priority: 'low' });
     let reachedPast = false;
     for (const a of answer.activations) {
-      if (a.createdAt === undefined || a.utc === undefined) continue;
-      const ageApiMs = (a.utc - a.createdAt) * 1000;
-      if (ageApiMs >= DELIVERY_RULE.windowApiMs) reachedPast = true;
+      if (a.createdAtMs === undefined || a.serverNowMs === undefined) continue;
+      const ageApiMs = a.serverNowMs - a.createdAtMs;
+      if (ageApiMs >= rule.windowMs) reachedPast = true;
       else inWindow.push({ a, ageApiMs });
     }
     if (reachedPast || answer.activations.length < limit || (answer.pages ?? page) <= page) break;
   }
   let recorded = 0;
-  const known = new Map<string, Set<number>>();
+  const known = new Map<string, Set<ActivationId>>();
   // Oldest first: the stores order records by when they were recorded, newest first.
   for (const { a, ageApiMs } of inWindow.sort((x, y) => y.ageApiMs - x.ageApiMs)) {
-    if (!a.serviceId || !a.countryId) continue;
-    const pair = `${a.serviceId}/${a.countryId}`;
+    if (!a.service || !a.country) continue;
+    const pair = `${a.service}/${a.country}`;
     let ids = known.get(pair);
     if (!ids) {
       ids = new Set((await store.deliveryRecords(pair)).map((r) => r.activationId));
       known.set(pair, ids);
     }
     if (ids.has(a.id)) continue;
-    await store.recordActivation(pair, a.id, (DELIVERY_RULE.windowApiMs - ageApiMs) / timeScale);
+    await store.recordActivation(pair, a.id, (rule.windowMs - ageApiMs) / timeScale);
     const outcome = historyOutcome(a);
     if (outcome !== 'pending') await store.recordOutcome(pair, a.id, outcome);
     ids.add(a.id);

@@ -3,10 +3,14 @@
  * (a guard returns undefined or the GuardError that refuses), their scope (pair or account), each
  * guard's rule, and `LEASE_GUARDS` — the table of the guards in the order they run.
  */
+
 import type { GuardSettings } from '../../config/guard-settings.ts';
 import { GUARD_ENV } from '../../config/guard-settings.ts';
+import type { ActivationId } from '../../contract/activation.ts';
 import type { GuardName } from '../../contract/errors/guard-error.ts';
 import { GuardError } from '../../contract/errors/guard-error.ts';
+import type { ProviderRules } from '../../providers/provider.ts';
+import { isIntentId } from '../protocol.ts';
 import type { BrokerStore, DeliveryRecord } from './store/broker-store.ts';
 
 /*
@@ -37,13 +41,15 @@ export interface LeaseAttempt {
 /** What the guards share across attempts: settings, the broker's activity, cached reads. */
 export interface GuardEnvironment {
   settings: GuardSettings;
+  /** The API's account rules the guards enforce ahead of it (the provider's). */
+  rules: ProviderRules;
   /** API ms per real ms. */
   timeScale: number;
   activity: PairActivity;
   /** Aborts when the lease no longer matters (its client went away): a held guard gives up. */
   signal?: AbortSignal | undefined;
   /** The '+E.164' number of an activation this broker knows, for messages. */
-  numberOf(activationId: number): string | undefined;
+  numberOf(activationId: ActivationId): string | undefined;
   /** The account balance (USD) from a cache no older than the setting; undefined when unknown. */
   balance(): Promise<number | undefined>;
   /** What a number of the pair costs now (USD), as far as known; undefined when unknown. */
@@ -78,6 +84,12 @@ export function formatDuration(ms: number): string {
   const min = Math.ceil(s / 60);
   if (min < 120) return `${min} min`;
   return `${Math.ceil(min / 60)} h`;
+}
+
+/** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st. */
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 /** An API-time duration, with its real length when the time scale is not 1. */
@@ -212,15 +224,15 @@ export function noSmsStreak(records: DeliveryRecord[]): DeliveryRecord[] {
   const streak: DeliveryRecord[] = [];
   for (const r of records) {
     if (r.outcome === 'sms') break;
-    // Negative ids stand for leases whose answer was lost: not the app's fault.
-    if (r.outcome === 'noSms' && r.activationId > 0) streak.push(r);
+    // Lease intents stand for leases whose answer was lost: not the app's fault.
+    if (r.outcome === 'noSms' && !isIntentId(r.activationId)) streak.push(r);
   }
   return streak;
 }
 
 /** Store keys of the breaker's state (pair blocks under names no real pair can have). */
-const openKey = (pair: string, tripId: number) => `breaker-open:${pair}#${tripId}`;
-const trippedKey = (pair: string, tripId: number) => `breaker-tripped:${pair}#${tripId}`;
+const openKey = (pair: string, tripId: ActivationId) => `breaker-open:${pair}#${tripId}`;
+const trippedKey = (pair: string, tripId: ActivationId) => `breaker-tripped:${pair}#${tripId}`;
 
 export const circuitBreakerGuard: LeaseGuard = async (attempt) => {
   const { env, pair, store } = attempt;
@@ -321,15 +333,8 @@ function round(usd: number): string {
  * time an outcome of the pair changes. A lease that cannot become safe is refused at once.
  */
 
-/** The API's rule, as data (reference §6.2). */
-export const DELIVERY_RULE = {
-  /** Share of activations that must get an SMS. */
-  minSmsShare: 0.07,
-  /** The rule applies from this many activations in the window. */
-  countedFrom: 5,
-  /** Rolling window, API ms. */
-  windowApiMs: 24 * 3600_000,
-} as const;
+/** The API's delivery rule, as its provider declares it (v1: reference §6.2). */
+export type DeliveryRule = ProviderRules['delivery'];
 
 /** Counts of one pair over the window, the candidate lease not included. */
 export interface DeliveryCounts {
@@ -344,13 +349,13 @@ export interface DeliveryCounts {
 /** `pass`: safe whatever happens; `hold`: safe only if some pending get an SMS; `refuse`: never safe. */
 export type DeliveryVerdict = 'pass' | 'hold' | 'refuse';
 
-/** Decide one more lease of a pair with `counts`. Pure. */
-export function deliveryVerdict(counts: DeliveryCounts): DeliveryVerdict {
+/** Decide one more lease of a pair with `counts` under `rule`. Pure. */
+export function deliveryVerdict(counts: DeliveryCounts, rule: DeliveryRule): DeliveryVerdict {
   const next = counts.total + 1;
-  if (next < DELIVERY_RULE.countedFrom) return 'pass';
+  if (next < rule.countedFrom) return 'pass';
   // Worst case: every pending one, and the new one, ends without an SMS.
-  if (counts.sms / next >= DELIVERY_RULE.minSmsShare) return 'pass';
-  return (counts.sms + counts.pending) / next >= DELIVERY_RULE.minSmsShare ? 'hold' : 'refuse';
+  if (counts.sms / next >= rule.minSmsShare) return 'pass';
+  return (counts.sms + counts.pending) / next >= rule.minSmsShare ? 'hold' : 'refuse';
 }
 
 /** Counts from the store's records plus this broker's leases in flight (other than this one). */
@@ -376,7 +381,7 @@ export const deliveryRateGuard: LeaseGuard = async (attempt) => {
     const records = await attempt.store.deliveryRecords(pair);
     // No await between this count and `begin`: leases of one broker cannot both slip through.
     const counts = countDeliveries(records, env.activity.inFlight(pair, attemptId));
-    const verdict = deliveryVerdict(counts);
+    const verdict = deliveryVerdict(counts, env.rules.delivery);
     const remainingMs = deadline - Date.now();
     if (verdict === 'pass') {
       env.activity.begin(pair, attemptId);
@@ -396,6 +401,7 @@ export const deliveryRateGuard: LeaseGuard = async (attempt) => {
 function deliveryRefusal(attempt: LeaseAttempt, counts: DeliveryCounts, held: boolean): GuardError {
   const { service, country, pair, env } = attempt;
   const { settings } = env;
+  const rule = env.rules.delivery;
   const pending =
     counts.pending > 0
       ? ` (${counts.pending} still waiting for theirs${held ? ` after ${formatDuration(settings.deliveryHoldMs)} of waiting` : ''}, counted as possible failures)`
@@ -406,9 +412,10 @@ function deliveryRefusal(attempt: LeaseAttempt, counts: DeliveryCounts, held: bo
     country,
     message:
       `${counts.sms} of the last ${counts.total} activations of ${pair} got an SMS${pending}. ` +
-      `Leasing one more could put ${pair} under TempNumber's delivery rule (at least 7 % of the activations ` +
-      'of a service in a country must get an SMS, counted from the 5th in 24 h); TempNumber would then refuse ' +
-      `${pair} for this account for 24 h. Not leasing. Check that the app under test sends its SMS to the ` +
+      `Leasing one more could put ${pair} under the API's delivery rule (at least ${rule.minSmsShare * 100} % of ` +
+      `the activations of a service in a country must get an SMS, counted from the ${ordinal(rule.countedFrom)} ` +
+      `in ${formatDuration(rule.windowMs)}); the API would then refuse ${pair} for this account for ` +
+      `${formatDuration(rule.windowMs)}. Not leasing. Check that the app under test sends its SMS to the ` +
       `number. Tune: ${GUARD_ENV.deliveryHoldMs}=<ms> (how long a lease waits for pending SMS, now ` +
       `${settings.deliveryHoldMs}); disable: ${GUARD_ENV.deliveryRate}=off (the API's own block then decides).`,
   });

@@ -3,9 +3,9 @@
  * plus the two operator operations that are not journeys of their own: `read` (CLI and
  * preflight reads on the shared budget) and `status`.
  */
-import { isFinalStatus } from '../../api/activation-statuses.ts';
-import type { RequestOptions } from '../../api/client-options.ts';
+import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
+import type { ProviderCallOptions, SmsProvider } from '../../providers/provider.ts';
 import type { BrokerStatus, ReadQuery, ReadResults, ReadWhat } from '../protocol.ts';
 import {
   type BrokerRequest,
@@ -18,7 +18,7 @@ import {
 } from '../protocol.ts';
 import { compareFingerprints, describeDifferences, settingsFingerprint } from '../settings-fingerprint.ts';
 import { adopt, releaseActivation, retryActivation } from './activations.ts';
-import type { BrokerApi, BrokerContext, ClientConnection } from './context.ts';
+import type { BrokerContext, ClientConnection } from './context.ts';
 import { brokerError, RelayedError } from './context.ts';
 import { lease } from './lease.ts';
 import { isListed } from './ledger.ts';
@@ -57,7 +57,7 @@ type Handler<O extends Op> = (
 ) => Promise<unknown>;
 
 /** The type of one request field; a trailing `?` makes it optional. */
-type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'string[]' | 'integer[]';
+type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'string[]';
 type FieldRule = FieldType | `${FieldType}?`;
 type RequestFields = {
   readonly [O in Op]: {
@@ -74,18 +74,18 @@ export const REQUEST_FIELDS = {
   hello: { protocol: 'number', owner: 'string?', pid: 'integer?', settings: 'object?' },
   heartbeat: {},
   lease: { service: 'string', countries: 'string[]', maxPrice: 'number?', owner: 'string?' },
-  wait: { activationId: 'integer', afterSequence: 'number?', holdMs: 'number?' },
-  retry: { activationId: 'integer' },
-  release: { activationId: 'integer' },
-  adopt: { activationIds: 'integer[]' },
+  wait: { activationId: 'string', afterSequence: 'number?', holdMs: 'number?' },
+  retry: { activationId: 'string' },
+  release: { activationId: 'string' },
+  adopt: { activationIds: 'string[]' },
   status: {},
   activations: {},
   read: {
     what: 'string',
     page: 'integer?',
     limit: 'integer?',
-    serviceId: 'string?',
-    countryId: 'string?',
+    service: 'string?',
+    country: 'string?',
     timeoutMs: 'number?',
     retry: 'boolean?',
   },
@@ -102,10 +102,6 @@ const FIELD_TYPES = {
   'string[]': {
     is: (v) => Array.isArray(v) && v.every((e) => typeof e === 'string'),
     says: 'a list of strings',
-  },
-  'integer[]': {
-    is: (v) => Array.isArray(v) && v.every((e) => Number.isSafeInteger(e)),
-    says: 'a list of integers',
   },
 } as const satisfies Record<FieldType, { is: (value: unknown) => boolean; says: string }>;
 
@@ -326,7 +322,7 @@ async function waitForSms(
   const current = ctx.tracker.waitResult(t, after);
   // Answer at once when there is news, or when nothing can come any more.
   if (current.sms) return withOverhead(current, t, receivedAtMs);
-  if (t.record.outcome !== 'waiting' || isFinalStatus(t.record.status)) return current;
+  if (t.record.outcome !== 'waiting' || ACTIVATION_STATES[t.record.state].final) return current;
   const holdMs = Math.min(Math.max(Number(request.holdMs) || 0, 0), MAX_WAIT_HOLD_MS);
   if (t.sms.expectingSms && t.waitStartedAtMs === undefined) {
     t.waitStartedAtMs = ctx.now();
@@ -345,7 +341,7 @@ function withOverhead(result: WaitResult, t: TrackedActivation, requestAtMs: num
   return { ...result, brokerOverheadMs: Math.round((performance.now() - since) * 1000) / 1000 };
 }
 
-function tracked(ctx: BrokerContext, activationId: number): TrackedActivation {
+function tracked(ctx: BrokerContext, activationId: ActivationId): TrackedActivation {
   const t = ctx.tracker.get(activationId);
   if (!t) {
     throw brokerError(
@@ -363,22 +359,18 @@ function tracked(ctx: BrokerContext, activationId: number): TrackedActivation {
  * saturated run waits for a slot instead of drawing a 429 that would block the suite (DESIGN §2).
  */
 
-/** `what` → the API call; every argument is checked by the API client itself. */
+/** `what` → the provider call; every argument is checked by the provider itself. */
 const READS: {
-  readonly [W in ReadWhat]: (api: BrokerApi, q: ReadQuery, opts: RequestOptions) => Promise<ReadResults[W]>;
+  readonly [W in ReadWhat]: (
+    provider: SmsProvider,
+    q: ReadQuery,
+    opts: ProviderCallOptions,
+  ) => Promise<ReadResults[W]>;
 } = {
-  balance: (api, _q, opts) => api.getUserBalance(opts),
-  history: (api, q, opts) =>
-    api.getActivationsHistory(
-      {
-        ...(q.page === undefined ? {} : { page: q.page }),
-        ...(q.limit === undefined ? {} : { limit: q.limit }),
-      },
-      opts,
-    ),
-  pricelistByCountry: (api, _q, opts) => api.getPricelistByCountry(opts),
-  singleService: (api, q, opts) =>
-    api.getSingleService(q.serviceId as string, q.countryId as string, {}, opts),
+  balance: (provider, _q, opts) => provider.balance(opts),
+  history: (provider, q, opts) => provider.history({ page: q.page ?? 1, limit: q.limit ?? 20 }, opts),
+  priceList: (provider, _q, opts) => provider.priceList(opts),
+  price: (provider, q, opts) => provider.price(q.service as string, q.country as string, opts),
 };
 
 /** Answer one `read` with the API client's result; its errors travel as WireError like any op's. */
@@ -394,7 +386,7 @@ export function read(ctx: BrokerContext, connection: ClientConnection, q: ReadQu
   // The caller's timeout is per attempt and capped at the broker's request timeout, so it stays
   // inside the in-flight bound (2 × that) the budget's proof and the lease intents assume: an
   // attempt allowed to run longer could act at the server after the budget counted it done.
-  const opts: RequestOptions = {
+  const opts: ProviderCallOptions = {
     // Low: an operator's look never takes a slot a lease, poll or release needs (HEADROOM).
     priority: 'low',
     // A CLI that gave up (Ctrl-C) must not leave its read queued for budget.
@@ -403,7 +395,7 @@ export function read(ctx: BrokerContext, connection: ClientConnection, q: ReadQu
       ? { timeoutMs: Math.min(q.timeoutMs, ctx.settings.requestTimeoutMs) }
       : {}),
   };
-  return call(q.retry === false ? ctx.apiOnce : ctx.api, q, opts);
+  return call(q.retry === false ? ctx.providerOnce : ctx.provider, q, opts);
 }
 
 /* `status`: what `playwright-tempnumber status` prints. Never contains the key. */

@@ -2,7 +2,7 @@
  * Lease intents: how a paid number is never lost track of and never handed to two tests
  * (DESIGN §3.1, §5 "never retried blindly"; docs/decisions/0015).
  *
- * Before `POST /activations` leaves, its *intent* is in the ledger (fsync'd; a negative id,
+ * Before `POST /activations` leaves, its *intent* is in the ledger (fsync'd; id `intent:…`,
  * outcome `unknown`), and right before the send it is opened in the store for the in-flight
  * bound. The intent is closed in the same ledger write that books the answered activation
  * (`leasedAs:<id>`), as `notLeased` when the API refused, or as `notSent` when nothing reached
@@ -24,9 +24,10 @@
  * When the history cannot be read the intent stays open and is tried again later — by this
  * broker a few times, and by every broker at start.
  */
-import type { Activation } from '../../api/response-types.ts';
 import { maxInFlightMs } from '../../config/settings.ts';
-import type { ActivationRecord } from '../protocol.ts';
+import { type ActivationId, compareActivationIds } from '../../contract/activation.ts';
+import type { ProviderActivation } from '../../providers/provider.ts';
+import { type ActivationRecord, INTENT_ID_PREFIX, isIntentId } from '../protocol.ts';
 import { registerLease, releaseActivation } from './activations.ts';
 import type { BrokerContext } from './context.ts';
 
@@ -42,7 +43,7 @@ const CLAIM_TTL_API_MS = 2 * 3600_000;
 
 /** One `POST /activations` on its way, as the ledger and the store know it. */
 export interface LeaseIntent {
-  /** The ledger record: negative id, outcome `unknown` while open. */
+  /** The ledger record: id `intent:…`, outcome `unknown` while open. */
   readonly record: ActivationRecord;
   readonly pair: string;
   /** The store's name for it, unique per broker. */
@@ -54,9 +55,9 @@ export interface LeaseIntent {
 /** What reconciling an intent found. */
 export type IntentVerdict =
   /** Ours and provably nobody else's (Redis): hand it to the waiting test. */
-  | { kind: 'leased'; activation: Activation }
+  | { kind: 'leased'; activation: ProviderActivation }
   /** Found, booked as an orphan and released: not handed out. */
-  | { kind: 'orphan'; activationIds: number[] }
+  | { kind: 'orphan'; activationIds: ActivationId[] }
   | { kind: 'notLeased' }
   /** The history could not be read: the intent stays open and is tried again later. */
   | { kind: 'unreadable'; error: Error };
@@ -69,14 +70,15 @@ export async function openIntent(
   lease: { service: string; country: string; owner: string },
 ): Promise<LeaseIntent> {
   const now = ctx.now();
-  // Negative, unique and ordered within this process; never collides with an activation id.
-  lastIntentId = Math.min(lastIntentId - 1, -now * 1000 - Math.floor(Math.random() * 1000));
+  // Unique and ordered within this process; the prefix keeps it apart from activation ids.
+  lastIntentId = Math.max(lastIntentId + 1, now * 1000 + Math.floor(Math.random() * 1000));
   const record: ActivationRecord = {
-    id: lastIntentId,
+    id: `${INTENT_ID_PREFIX}${lastIntentId}`,
     number: '',
     service: lease.service,
     country: lease.country,
     price: 0,
+    state: 'unknown',
     status: 'posting',
     outcome: 'unknown',
     refunded: undefined,
@@ -88,7 +90,7 @@ export async function openIntent(
   };
   await ctx.ledger.append(record);
   const pair = `${lease.service}/${lease.country}`;
-  return { record, pair, key: `${ctx.brokerId}:${-record.id}`, sentAtMs: undefined };
+  return { record, pair, key: `${ctx.brokerId}:${lastIntentId}`, sentAtMs: undefined };
 }
 
 /**
@@ -129,7 +131,7 @@ export async function forgetIntent(ctx: BrokerContext, intent: LeaseIntent): Pro
  * Claim `activationId` for this broker in the store: false when another broker has it. Every
  * booked activation is claimed, so no lookup (here or, in Redis, elsewhere) takes it.
  */
-export function claimActivation(ctx: BrokerContext, activationId: number): Promise<boolean> {
+export function claimActivation(ctx: BrokerContext, activationId: ActivationId): Promise<boolean> {
   return ctx.store.claimActivation(activationId, ctx.brokerId, CLAIM_TTL_API_MS / ctx.timeScale);
 }
 
@@ -153,7 +155,7 @@ export async function reconcileIntent(
     await ctx.guards.activity.changed(intent.pair, Math.min(1_000, giveUpAtMs - ctx.now()));
   }
   const quietSinceMs = ctx.now();
-  let history: Array<{ activation: Activation; createdMs: number }>;
+  let history: Array<{ activation: ProviderActivation; createdMs: number }>;
   try {
     history = await readRecentHistory(ctx, Date.parse(intent.record.leasedAt) - SLACK_REAL_MS);
   } catch (error) {
@@ -164,17 +166,17 @@ export async function reconcileIntent(
   const candidates = history
     .filter(
       ({ activation: a, createdMs }) =>
-        `${a.serviceId}/${a.countryId}` === intent.pair &&
+        `${a.service}/${a.country}` === intent.pair &&
         createdMs >= fromMs &&
         createdMs <= quietSinceMs - SLACK_REAL_MS &&
         !ctx.tracker.get(a.id) &&
         !ctx.ledger.get(a.id),
     )
-    .sort((a, b) => a.createdMs - b.createdMs || a.activation.id - b.activation.id);
+    .sort((a, b) => a.createdMs - b.createdMs || compareActivationIds(a.activation.id, b.activation.id));
   // Step 4. In Redis one claimed candidate settles the intent. In memory nobody can tell ours from
   // another broker's, so every candidate is booked as an orphan: ours is then surely in a ledger,
   // and another broker's is recorded twice at worst, never handed out.
-  const orphans: number[] = [];
+  const orphans: ActivationId[] = [];
   for (const { activation } of candidates) {
     if (!(await claimActivation(ctx, activation.id))) continue;
     if (ctx.store.accountWide && options.waitingTest) return { kind: 'leased', activation };
@@ -191,7 +193,7 @@ export async function reconcileIntent(
 async function bookOrphan(
   ctx: BrokerContext,
   intent: LeaseIntent,
-  activation: Activation,
+  activation: ProviderActivation,
   closesIntent: boolean,
 ): Promise<void> {
   const { service, country, owner } = intent.record;
@@ -248,7 +250,7 @@ export async function reconcileOpenIntents(ctx: BrokerContext): Promise<number> 
 }
 
 async function settleOpenIntents(ctx: BrokerContext): Promise<number> {
-  const open = ctx.ledger.all().filter((r) => r.outcome === 'unknown' && r.id < 0);
+  const open = ctx.ledger.all().filter((r) => r.outcome === 'unknown' && isIntentId(r.id));
   if (open.length === 0) return 0;
   ctx.log(`reconciling ${open.length} lease intent(s) whose answer is not known`);
   // A dead broker sent nothing after our start: its requests are past their bound by then.
@@ -258,7 +260,7 @@ async function settleOpenIntents(ctx: BrokerContext): Promise<number> {
     const intent: LeaseIntent = {
       record,
       pair: `${record.service}/${record.country}`,
-      key: `${ctx.brokerId}:reconcile:${-record.id}`,
+      key: `${ctx.brokerId}:reconcile:${record.id}`,
       sentAtMs: undefined,
     };
     const verdict = await reconcileIntent(ctx, intent, { waitingTest: false, notBeforeMs }).catch(
@@ -292,20 +294,21 @@ async function liveIntents(ctx: BrokerContext, intent: LeaseIntent): Promise<num
 
 /**
  * History pages, newest first, until one reaches back before `fromMs` (real wall ms). Creation
- * times are converted with each answer's own `utc`, so clock skew between us and the API cancels.
+ * times are converted with each answer's own "now", so clock skew between us and the API cancels.
  */
 async function readRecentHistory(
   ctx: BrokerContext,
   fromMs: number,
-): Promise<Array<{ activation: Activation; createdMs: number }>> {
-  const out: Array<{ activation: Activation; createdMs: number }> = [];
+): Promise<Array<{ activation: ProviderActivation; createdMs: number }>> {
+  const out: Array<{ activation: ProviderActivation; createdMs: number }> = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const answer = await ctx.api.getActivationsHistory({ page, limit: PAGE_LIMIT }, { priority: 'high' });
+    const answer = await ctx.provider.history({ page, limit: PAGE_LIMIT }, { priority: 'high' });
     const readAtMs = ctx.now();
     let reachedOlder = false;
     for (const activation of answer.activations) {
-      if (activation.createdAt === undefined || activation.utc === undefined) continue;
-      const createdMs = readAtMs - ((activation.utc - activation.createdAt) * 1000) / ctx.timeScale;
+      const { createdAtMs, serverNowMs } = activation;
+      if (createdAtMs === undefined || serverNowMs === undefined) continue;
+      const createdMs = readAtMs - (serverNowMs - createdAtMs) / ctx.timeScale;
       if (createdMs < fromMs) reachedOlder = true;
       else out.push({ activation, createdMs });
     }

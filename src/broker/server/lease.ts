@@ -5,9 +5,10 @@
  * skip to the next country, try again, fail, or look the answer up in the history first.
  */
 import { randomUUID } from 'node:crypto';
-import type { Activation } from '../../api/response-types.ts';
+import type { ActivationId } from '../../contract/activation.ts';
 import type { ApiError } from '../../contract/errors/api-error.ts';
 import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
+import type { ProviderActivation } from '../../providers/provider.ts';
 import type { LeaseRequest, LeaseResult } from '../protocol.ts';
 import { DELIVERY_WINDOW_API_MS, lifetimeRealMs, registerLease, releaseActivation } from './activations.ts';
 import type { BrokerContext, ClientConnection } from './context.ts';
@@ -166,7 +167,7 @@ async function guardedLease(info: AttemptInfo): Promise<Attempt> {
 }
 
 type Posted =
-  | { value: Activation; budgetWaitMs: number; intent: LeaseIntent }
+  | { value: ProviderActivation; budgetWaitMs: number; intent: LeaseIntent }
   | Exclude<Attempt, { leased: unknown }>;
 
 /**
@@ -178,7 +179,7 @@ type Posted =
 async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
   const { ctx, connection, request, country, pair, attemptId, owner } = info;
   const { maxPrice, service } = request;
-  const orphans: number[] = [];
+  const orphans: ActivationId[] = [];
   for (let post = 1; ; post++) {
     let intent: LeaseIntent;
     try {
@@ -194,12 +195,8 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
     ctx.guards.activity.begin(pair, attemptId);
     try {
       const leased = await ctx.budget.measure(() =>
-        ctx.api.newActivation(
-          {
-            serviceId: service,
-            countryId: country,
-            ...(maxPrice === undefined ? {} : { expectedPrice: maxPrice }),
-          },
+        ctx.provider.lease(
+          { service, country, ...(maxPrice === undefined ? {} : { maxPriceUsd: maxPrice }) },
           { priority: 'normal', beforeSend: () => markSent(ctx, intent) },
         ),
       );
@@ -257,7 +254,7 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
  */
 async function book(
   info: AttemptInfo,
-  value: Activation,
+  value: ProviderActivation,
   budgetWaitMs: number,
   intent: LeaseIntent,
 ): Promise<Attempt> {
@@ -316,8 +313,8 @@ async function book(
   return { leased: record, budgetWaitMs };
 }
 
-function sameNumber(recorded: string, answered: Activation['number']): boolean {
-  return recorded.replace(/\D/g, '') === String(answered ?? '').replace(/\D/g, '');
+function sameNumber(recorded: string, answered: ProviderActivation['number']): boolean {
+  return recorded.replace(/\D/g, '') === answered.replace(/\D/g, '');
 }
 
 function logLedgerError(ctx: BrokerContext) {
@@ -344,7 +341,7 @@ async function classifyFailure(
   info: AttemptInfo,
   error: unknown,
   ruledOut: boolean,
-  orphans: number[] = [],
+  orphans: ActivationId[] = [],
 ): Promise<Exclude<Attempt, { leased: unknown }>> {
   const { ctx, request, country, pair } = info;
   if (isFamily(error, 'priceChanged') && typeof (error as ApiError).newPrice === 'number') {
@@ -395,6 +392,7 @@ function isFamily(error: unknown, family: string): boolean {
 function guardEnvironment(ctx: BrokerContext, connection: ClientConnection): GuardEnvironment {
   return {
     settings: ctx.guards.settings,
+    rules: ctx.provider.rules,
     timeScale: ctx.timeScale,
     activity: ctx.guards.activity,
     signal: connection.closedSignal,

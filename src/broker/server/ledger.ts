@@ -3,7 +3,14 @@
  * read back. Append-only JSON Lines, fsync'd; the last line per id wins.
  */
 import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
-import type { ActivationRecord, Outcome } from '../protocol.ts';
+import {
+  ACTIVATION_STATES,
+  type ActivationId,
+  type ActivationState,
+  compareActivationIds,
+} from '../../contract/activation.ts';
+import { stateOfV1Status } from '../../providers/tempnumber-v1/tables.ts';
+import { type ActivationRecord, INTENT_ID_PREFIX, isIntentId, type Outcome } from '../protocol.ts';
 
 /*
  * The ledger: every activation the broker handed out, on disk, so that a paid number is never
@@ -19,7 +26,7 @@ export interface Ledger {
    * records go in one write, so a crash keeps all of them or (a torn last line) the earlier ones.
    */
   append(...records: ActivationRecord[]): Promise<void>;
-  get(id: number): ActivationRecord | undefined;
+  get(id: ActivationId): ActivationRecord | undefined;
   /** Every known record, newest lease first. */
   all(): ActivationRecord[];
   close(): Promise<void>;
@@ -64,7 +71,7 @@ export async function openLedger(path: string, options: OpenLedgerOptions = {}):
     get: (id) => copy(records.get(id)),
     all: () =>
       [...records.values()]
-        .sort((a, b) => Date.parse(b.leasedAt) - Date.parse(a.leasedAt) || b.id - a.id)
+        .sort((a, b) => Date.parse(b.leasedAt) - Date.parse(a.leasedAt) || compareActivationIds(b.id, a.id))
         .map((r) => ({ ...r })),
     async close() {
       await queue;
@@ -81,8 +88,8 @@ function isSettled(record: ActivationRecord): boolean {
   return record.outcome === 'finalized' || (record.outcome === 'cancelled' && record.refunded !== undefined);
 }
 
-async function readRecords(path: string): Promise<Map<number, ActivationRecord>> {
-  const records = new Map<number, ActivationRecord>();
+async function readRecords(path: string): Promise<Map<ActivationId, ActivationRecord>> {
+  const records = new Map<ActivationId, ActivationRecord>();
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -139,15 +146,17 @@ export function parseLedgerLine(line: string): ActivationRecord | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const strings = ['number', 'service', 'country', 'status', 'owner', 'leasedAt', 'expiresAt'] as const;
-  if (typeof v.id !== 'number' || typeof v.price !== 'number') return undefined;
+  const id = ledgerId(v.id);
+  if (id === undefined || typeof v.price !== 'number') return undefined;
   if (!strings.every((key) => typeof v[key] === 'string')) return undefined;
   if (typeof v.outcome !== 'string' || !OUTCOMES.has(v.outcome)) return undefined;
   return {
-    id: v.id,
+    id,
     number: v.number as string,
     service: v.service as string,
     country: v.country as string,
     price: v.price,
+    state: ledgerState(v.state, v.status as string, id),
     status: v.status as string,
     outcome: v.outcome as Outcome,
     refunded: typeof v.refunded === 'boolean' ? v.refunded : undefined,
@@ -161,9 +170,27 @@ export function parseLedgerLine(line: string): ActivationRecord | undefined {
 }
 
 /**
+ * The id of a line: text since the provider seam; a line written before it has v1's integer id,
+ * or a negative one for a lease intent.
+ */
+function ledgerId(id: unknown): ActivationId | undefined {
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id === 0) return undefined;
+  return id > 0 ? String(id) : `${INTENT_ID_PREFIX}${-id}`;
+}
+
+const STATES: ReadonlySet<string> = new Set(Object.keys(ACTIVATION_STATES));
+
+/** The neutral state of a line; a line written before the seam has only v1's status word. */
+function ledgerState(state: unknown, status: string, id: ActivationId): ActivationState {
+  if (typeof state === 'string' && STATES.has(state)) return state as ActivationState;
+  return isIntentId(id) ? 'unknown' : stateOfV1Status(status);
+}
+
+/**
  * Whether `activations` lists the record: every activation, and a lease intent only while its
  * outcome is open — a closed intent is bookkeeping (its number, if any, has its own record).
  */
 export function isListed(record: ActivationRecord): boolean {
-  return record.id > 0 || record.outcome === 'unknown';
+  return !isIntentId(record.id) || record.outcome === 'unknown';
 }

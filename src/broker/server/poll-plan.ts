@@ -2,12 +2,13 @@
  * What the poller does next, as pure functions: its pacing derived from the budget and the time
  * scale (real ms), and which activation the per-id lane polls next.
  */
+import type { ActivationId } from '../../contract/activation.ts';
 import type { Priority } from '../../limits/rate-limits.ts';
 import { type ScaledLimits, scaledLimits } from '../../limits/rate-limits.ts';
 
 /** What the poller is told to watch; the broker's activation tracker produces these. */
 export interface WatchTarget {
-  id: number;
+  id: ActivationId;
   /**
    * `sms`: a test may be waiting for an SMS — poll promptly.
    * `refund`: released without an SMS — watch cheaply until the API says refunded or billed.
@@ -125,7 +126,7 @@ export interface PollBookEntry {
 }
 
 export interface PerIdChoice {
-  id: number;
+  id: ActivationId;
   priority: Priority;
   /** The lane may poll again after the burst spacing (else the steady spacing). */
   burst: boolean;
@@ -135,7 +136,7 @@ export interface PerIdChoice {
 
 export interface PlanInput {
   targets: readonly WatchTarget[];
-  book: ReadonlyMap<number, PollBookEntry>;
+  book: ReadonlyMap<ActivationId, PollBookEntry>;
   nowMs: number;
   timing: PollTiming;
   historyActive: boolean;
@@ -144,7 +145,7 @@ export interface PlanInput {
   /** First polls the next window will need: those of the last window plus those due now. @default 0 */
   expectedFirstPolls?: number;
   /** Activations with a per-id call in flight: never asked twice at once. */
-  inFlight?: ReadonlySet<number>;
+  inFlight?: ReadonlySet<ActivationId>;
 }
 
 const NEVER: PollBookEntry = {

@@ -3,8 +3,9 @@
  * lane, the Redis side (one leader polls for every machine), the per-id call log, and the
  * wakeable sleep its loops share. Which id to poll next: poll-plan.ts.
  */
-import type { ActivationData } from '../../api/wire-types.ts';
+import type { ActivationId } from '../../contract/activation.ts';
 import type { Priority } from '../../limits/rate-limits.ts';
+import type { ProviderActivation, SmsProvider } from '../../providers/provider.ts';
 import type { PollTiming, WatchTarget } from './poll-plan.ts';
 import {
   historyLimit,
@@ -44,9 +45,9 @@ export interface CentralPollerOptions {
   /** What this broker watches right now. Called often; keep it cheap. */
   targets(): WatchTarget[];
   /** A fresh snapshot. `sentAtMs`: wall ms the request was sent; undefined for another broker's. */
-  onSnapshot(data: ActivationData, sentAtMs: number | undefined): void;
+  onSnapshot(data: ProviderActivation, sentAtMs: number | undefined): void;
   /** A poll failed: for one activation, or (id undefined) the history call. */
-  onPollError(activationId: number | undefined, error: unknown): void;
+  onPollError(activationId: ActivationId | undefined, error: unknown): void;
   /** Wall clock. @default Date.now */
   now?: () => number;
 }
@@ -68,15 +69,15 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
   // Answers of the lane's own calls wake only the lane, not the history and sync loops.
   const laneSleeper = createWakeableSleep();
   const abort = new AbortController();
-  const book = new Map<number, PollBookEntry>();
+  const book = new Map<ActivationId, PollBookEntry>();
   const calls = createPerIdCallLog(timing);
-  const inFlight = new Map<number, Promise<void>>();
+  const inFlight = new Map<ActivationId, Promise<void>>();
   const sync = createWaitingSync({ ...options, now, sleeper });
   let loops: Promise<void>[] = [];
   let nextRepollAtMs = Number.NEGATIVE_INFINITY;
   let lastHistoryAtMs = Number.NEGATIVE_INFINITY;
 
-  const entry = (id: number): PollBookEntry => {
+  const entry = (id: ActivationId): PollBookEntry => {
     let e = book.get(id);
     if (!e) {
       e = { lastPolledAtMs: Number.NEGATIVE_INFINITY, lastSeenInHistoryAtMs: Number.NEGATIVE_INFINITY };
@@ -92,7 +93,7 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
     for (const id of book.keys()) if (!live.has(id)) book.delete(id);
   };
 
-  const publish = async (activations: ActivationData[], sentAtMs: number) => {
+  const publish = async (activations: ProviderActivation[], sentAtMs: number) => {
     for (const data of activations) options.onSnapshot(data, sentAtMs);
     if (options.store.kind !== 'memory' && activations.length > 0) {
       await options.store.putSnapshots(activations).catch((e: unknown) => options.onPollError(undefined, e));
@@ -125,7 +126,7 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
       }
       lastHistoryAtMs = t;
       try {
-        const page = await api.getActivationsHistory(
+        const page = await api.history(
           { page: 1, limit: historyLimit(targets.length) },
           { priority: 'normal', signal: abort.signal },
         );
@@ -145,7 +146,7 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
     entry(choice.id).lastPolledAtMs = t;
     const call = calls.start(t, choice.first === true);
     const done = api
-      .getActivation(choice.id, { priority: choice.priority, signal: abort.signal })
+      .read(choice.id, { priority: choice.priority, signal: abort.signal })
       .then((data) => publish([data], t))
       .catch((error: unknown) => {
         if (!sleeper.stopped) options.onPollError(choice.id, error);
@@ -210,20 +211,8 @@ export function createCentralPoller(options: CentralPollerOptions): CentralPolle
   };
 }
 
-/* The two reads the poller makes, as the TempNumber client offers them (src/api). */
-
-export interface PollCallOptions {
-  priority?: Priority;
-  signal?: AbortSignal;
-}
-
-export interface PollApi {
-  getActivation(id: number, options?: PollCallOptions): Promise<ActivationData>;
-  getActivationsHistory(
-    query: { page?: number; limit?: number },
-    options?: PollCallOptions,
-  ): Promise<{ activations: ActivationData[] }>;
-}
+/* The two reads the poller makes, in the provider's neutral terms (src/providers). */
+export type PollApi = Pick<SmsProvider, 'read' | 'history'>;
 
 /*
  * The per-id lane's own log of its `GET /activations/:id` calls over the last window: how many
@@ -301,8 +290,8 @@ export interface WaitingSyncOptions {
   brokerId: string;
   timing: PollTiming;
   targets(): WatchTarget[];
-  onSnapshot(data: ActivationData, sentAtMs: number | undefined): void;
-  onPollError(activationId: number | undefined, error: unknown): void;
+  onSnapshot(data: ProviderActivation, sentAtMs: number | undefined): void;
+  onPollError(activationId: ActivationId | undefined, error: unknown): void;
   now: () => number;
   sleeper: WakeableSleep;
 }
@@ -320,12 +309,12 @@ export function createWaitingSync(o: WaitingSyncOptions): WaitingSync {
   // Also how often a non-leader reads the leader's snapshots: part of its code latency. A new
   // wait wakes the loop, so registration is immediate.
   const intervalMs = Math.min(250, Math.max(10, o.timing.steadySpacingMs / 4));
-  const registered = new Set<number>();
+  const registered = new Set<ActivationId>();
   let leader = !shared;
   let nextLeadAtMs = 0;
   let remote: WatchTarget[] = [];
   /** When the leader first saw each remote registration: the wait's start, for its first poll. */
-  const remoteSince = new Map<number, number>();
+  const remoteSince = new Map<ActivationId, number>();
   const localSms = () => o.targets().filter((t) => t.kind === 'sms');
 
   async function register(local: WatchTarget[]): Promise<void> {

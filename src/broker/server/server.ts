@@ -11,12 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { chmod, open, readFile, rename, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { createTempNumberClient } from '../../api/client.ts';
 import { resolveGuardSettings } from '../../config/guard-settings.ts';
 import { accountId, maxInFlightMs } from '../../config/settings.ts';
 import { BrokerStartError } from '../../contract/errors/broker-start-error.ts';
 import { createStoreBudget } from '../../limits/budget.ts';
 import { scaledLimits, scaledMaxWaitMs } from '../../limits/rate-limits.ts';
+import { createProvider, DEFAULT_PROVIDER } from '../../providers/index.ts';
 import { type HeldLock, lockHolder, tryAcquireLock } from '../lock-file.ts';
 import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
@@ -27,7 +27,6 @@ import type { BrokerContext, ClientConnection } from './context.ts';
 import {
   brokerError,
   DEFAULT_CLIENT_TIMEOUT_MS,
-  DEFAULT_PENDING_CAP,
   defaultIdleExitMs,
   errorToWire,
   measureBudget,
@@ -223,8 +222,8 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     timeScale: settings.timeScale,
     timeoutMs: settings.requestTimeoutMs,
   };
-  const api = createTempNumberClient(apiOptions);
-  const apiOnce = createTempNumberClient({ ...apiOptions, retries: 0 });
+  const provider = createProvider(DEFAULT_PROVIDER, apiOptions);
+  const providerOnce = createProvider(DEFAULT_PROVIDER, { ...apiOptions, retries: 0 });
   const ledger = await openLedger(paths.ledger);
   cleanups.unshift(() => ledger.close());
   const timing = pollTiming(settings.timeScale);
@@ -237,7 +236,7 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   });
   const brokerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const poller = createCentralPoller({
-    api,
+    api: provider,
     store,
     brokerId,
     timing,
@@ -250,7 +249,7 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   const log = options.log ?? (() => {});
   const guards = createGuardRuntime({
     settings: options.guards ?? resolveGuardSettings(),
-    api,
+    api: provider,
     store,
     timeScale: settings.timeScale,
     now,
@@ -261,15 +260,15 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     account,
     paths,
     store,
-    api,
-    apiOnce,
+    provider,
+    providerOnce,
     budget,
     ledger,
     tracker,
     poller,
     timing,
     timeScale: settings.timeScale,
-    pendingCap: options.pendingCap ?? DEFAULT_PENDING_CAP,
+    pendingCap: options.pendingCap ?? provider.rules.pendingCap,
     guards,
     brokerId,
     startedAt: new Date(now()).toISOString(),

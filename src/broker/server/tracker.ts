@@ -3,13 +3,8 @@
  * (which SMS is new — the API shows only the latest), who owns it, what the poller should watch,
  * and the `wait` requests held until an SMS newer than the client's arrives.
  */
-import {
-  ACTIVATION_STATUSES,
-  isActivationStatus,
-  isFinalStatus,
-  isWaitingStatus,
-} from '../../api/activation-statuses.ts';
-import type { ActivationData } from '../../api/wire-types.ts';
+import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
+import type { ProviderActivation } from '../../providers/provider.ts';
 import type { ActivationRecord, SmsMessage, WaitResult } from '../protocol.ts';
 import type { PollTiming, WatchTarget } from './poll-plan.ts';
 
@@ -45,13 +40,13 @@ export type ChangeReason = 'status' | 'sms' | 'refund';
 export interface ActivationTracker {
   readonly waits: WaitRegistry;
   add(tracked: TrackedActivation): void;
-  get(id: number): TrackedActivation | undefined;
+  get(id: ActivationId): TrackedActivation | undefined;
   all(): TrackedActivation[];
   /** What the poller watches now. */
   watchTargets(): WatchTarget[];
   /** Apply a poll result. `sentAtMs` undefined: another broker's snapshot. */
-  applySnapshot(data: ActivationData, sentAtMs: number | undefined): void;
-  recordPollError(activationId: number | undefined, message: string): void;
+  applySnapshot(data: ProviderActivation, sentAtMs: number | undefined): void;
+  recordPollError(activationId: ActivationId | undefined, message: string): void;
   /** The current answer to a `wait` on this activation. */
   waitResult(tracked: TrackedActivation, afterSequence: number): WaitResult;
   /** Can this activation still get an SMS (or a refund verdict) worth waiting for? */
@@ -69,22 +64,29 @@ export interface ActivationTrackerOptions {
 /** Create an empty tracker. */
 export function createActivationTracker(options: ActivationTrackerOptions): ActivationTracker {
   const { timing, now } = options;
-  const tracked = new Map<number, TrackedActivation>();
+  const tracked = new Map<ActivationId, TrackedActivation>();
   const waits = createWaitRegistry();
   let globalPollError: string | undefined;
 
   const isLive = (t: TrackedActivation) =>
-    !isFinalStatus(t.record.status) && now() < t.expiresAtMs + timing.refundGiveUpMs;
+    !ACTIVATION_STATES[t.record.state].final && now() < t.expiresAtMs + timing.refundGiveUpMs;
 
   const waitResult = (t: TrackedActivation, afterSequence: number): WaitResult => {
     const sms = t.sms.lastSms && t.sms.lastSms.sequence > afterSequence ? t.sms.lastSms : null;
-    return { sms, status: t.record.status, lastPollError: t.lastPollError ?? globalPollError };
+    return {
+      sms,
+      state: t.record.state,
+      status: t.record.status,
+      lastPollError: t.lastPollError ?? globalPollError,
+    };
   };
 
-  function applyRefund(t: TrackedActivation, data: ActivationData): boolean {
+  function applyRefund(t: TrackedActivation, data: ProviderActivation): boolean {
     if (t.record.outcome !== 'cancelled' || t.record.refunded !== undefined) return false;
-    if (data.status === 'refunded') t.record.refunded = true;
-    else if (!isWaitingStatus(data.status) && (data.message ?? '') !== '') t.record.refunded = false;
+    const state = ACTIVATION_STATES[data.state];
+    if (state.refunded === true) t.record.refunded = true;
+    // An SMS on a cancelled number: it came late and was billed.
+    else if (!state.waiting && data.sms !== undefined) t.record.refunded = false;
     return t.record.refunded !== undefined;
   }
 
@@ -110,8 +112,9 @@ export function createActivationTracker(options: ActivationTrackerOptions): Acti
       if (!t || (sentAtMs !== undefined && sentAtMs < t.retriedAtMs)) return;
       t.lastPollError = undefined;
       if (sentAtMs !== undefined) globalPollError = undefined;
-      const statusChanged = t.record.status !== data.status;
-      t.record.status = data.status;
+      const statusChanged = t.record.state !== data.state || t.record.status !== data.wireStatus;
+      t.record.state = data.state;
+      t.record.status = data.wireStatus;
       const sms = applySmsSnapshot(t.sms, data, new Date(now()).toISOString());
       const refund = applyRefund(t, data);
       if (sms) {
@@ -121,7 +124,7 @@ export function createActivationTracker(options: ActivationTrackerOptions): Acti
         waits.notify(t.record.id, sms.sequence, () => waitResult(t, sms.sequence - 1));
       } else if (refund) options.onChange(t, 'refund');
       else if (statusChanged) options.onChange(t, 'status');
-      if (isFinalStatus(data.status)) waits.flush(t.record.id, () => waitResult(t, t.sms.sequence));
+      if (ACTIVATION_STATES[data.state].final) waits.flush(t.record.id, () => waitResult(t, t.sms.sequence));
     },
     recordPollError(activationId, message) {
       const t = activationId === undefined ? undefined : tracked.get(activationId);
@@ -185,17 +188,16 @@ export function markRetried(state: SmsState): void {
  */
 export function applySmsSnapshot(
   state: SmsState,
-  data: Pick<ActivationData, 'status' | 'message' | 'code'>,
+  data: Pick<ProviderActivation, 'state' | 'sms'>,
   receivedAt: string,
 ): SmsMessage | undefined {
-  if (isWaitingStatus(data.status)) {
+  if (ACTIVATION_STATES[data.state].waiting) {
     state.sawWaitingSinceRetry = true;
     return undefined;
   }
-  const text = data.message ?? '';
-  const hasSms = isActivationStatus(data.status) && ACTIVATION_STATUSES[data.status].hasSms;
-  if (!hasSms || text === '') return undefined;
-  const apiCode = data.code === undefined || data.code === null ? '' : String(data.code);
+  const text = data.sms?.text ?? '';
+  if (!ACTIVATION_STATES[data.state].hasSms || text === '') return undefined;
+  const apiCode = data.sms?.code ?? '';
   if (!state.expectingSms) {
     // A broker restarted after the SMS came: fill in the text it knew only by its timestamp.
     if (state.sequence > 0 && state.lastSms === undefined) {
@@ -220,7 +222,7 @@ export function applySmsSnapshot(
  */
 
 interface Waiter {
-  activationId: number;
+  activationId: ActivationId;
   connectionId: number;
   afterSequence: number;
   resolve(result: WaitResult): void;
@@ -231,19 +233,19 @@ interface Waiter {
 export interface WaitRegistry {
   /** Hold until {@link WaitRegistry.notify} has something newer, or `holdMs` passes. */
   hold(
-    request: { activationId: number; connectionId: number; afterSequence: number; holdMs: number },
+    request: { activationId: ActivationId; connectionId: number; afterSequence: number; holdMs: number },
     current: () => WaitResult,
   ): Promise<WaitResult>;
   /** The activation changed: answer every waiter whose SMS is now there. */
-  notify(activationId: number, sequence: number, result: () => WaitResult): void;
+  notify(activationId: ActivationId, sequence: number, result: () => WaitResult): void;
   /** Answer every waiter of an activation now (it can no longer get an SMS). */
-  flush(activationId: number, result: () => WaitResult): void;
+  flush(activationId: ActivationId, result: () => WaitResult): void;
   /** The connection is gone: nobody to answer. */
   dropConnection(connectionId: number): void;
   /** The broker is shutting down: fail every held wait. */
   failAll(error: unknown): void;
   /** Activations with at least one held wait. */
-  activationIds(): Set<number>;
+  activationIds(): Set<ActivationId>;
   size(): number;
 }
 

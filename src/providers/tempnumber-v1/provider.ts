@@ -7,15 +7,10 @@
 import { createTempNumberClient } from '../../api/client.ts';
 import type { Activation } from '../../api/response-types.ts';
 import type { ServiceInCountry } from '../../api/wire-types.ts';
+import type { ActivationId } from '../../contract/activation.ts';
 import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
 import { RATE_LIMITS } from '../../limits/rate-limits.ts';
-import type {
-  ActivationId,
-  PriceQuote,
-  ProviderActivation,
-  ProviderOptions,
-  SmsProvider,
-} from '../provider.ts';
+import type { PriceQuote, ProviderActivation, ProviderOptions, SmsProvider } from '../provider.ts';
 import {
   stateOfV1Status,
   V1_BUCKETS,

@@ -9,9 +9,10 @@ import type { ActivationStatus } from '../../api/activation-statuses.ts';
 import { isActivationStatus } from '../../api/activation-statuses.ts';
 import { ENDPOINTS, type EndpointId } from '../../api/endpoints.ts';
 import { ERROR_NAMES } from '../../api/error-names.ts';
+import type { ActivationState } from '../../contract/activation.ts';
 import type { ErrorFamily } from '../../contract/errors/api-error.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
-import type { ActivationState, ProviderOperation, ProviderRules, ReleaseEffect } from '../provider.ts';
+import type { ProviderOperation, ProviderRules, ReleaseEffect } from '../provider.ts';
 
 /** Every v1 status (reference §4) → the one neutral state it is. */
 export const V1_STATES = {

@@ -7,12 +7,13 @@
  * store keeps its own clock (performance.now in memory, Redis `TIME` in Redis), so callers pass
  * relative durations and never their own timestamps.
  */
-import type { ActivationData } from '../../../api/wire-types.ts';
+import type { ActivationId } from '../../../contract/activation.ts';
 import type { BudgetStore } from '../../../limits/budget.ts';
+import type { ProviderActivation } from '../../../providers/provider.ts';
 
 /** One activation in the delivery-rate records of a service+country pair. */
 export interface DeliveryRecord {
-  activationId: number;
+  activationId: ActivationId;
   /** `pending` while it may still get an SMS. */
   outcome: 'pending' | 'sms' | 'noSms';
 }
@@ -30,9 +31,9 @@ export interface BrokerStore extends BudgetStore {
 
   // --- delivery rate per service+country (`pair` = "service/country"), rolling window ---
   /** Record a new activation of a pair (outcome pending); kept for `windowMs`. */
-  recordActivation(pair: string, activationId: number, windowMs: number): Promise<void>;
+  recordActivation(pair: string, activationId: ActivationId, windowMs: number): Promise<void>;
   /** Set the outcome of a recorded activation. */
-  recordOutcome(pair: string, activationId: number, outcome: 'sms' | 'noSms'): Promise<void>;
+  recordOutcome(pair: string, activationId: ActivationId, outcome: 'sms' | 'noSms'): Promise<void>;
   /** Records of the pair still inside the window, newest first. */
   deliveryRecords(pair: string): Promise<DeliveryRecord[]>;
   /** Stop leasing a pair for `ms` (e.g. after `lowSuccessRateException`), with a reason to show. */
@@ -43,12 +44,12 @@ export interface BrokerStore extends BudgetStore {
   /** Poll leadership for `ttlMs` (memory: always true). Renew by calling again before it lapses. */
   tryLead(brokerId: string, ttlMs: number): Promise<boolean>;
   /** Activations some broker waits on; the leader polls all of them. */
-  addWaiting(activationId: number, ttlMs: number): Promise<void>;
-  removeWaiting(activationId: number): Promise<void>;
-  listWaiting(): Promise<number[]>;
+  addWaiting(activationId: ActivationId, ttlMs: number): Promise<void>;
+  removeWaiting(activationId: ActivationId): Promise<void>;
+  listWaiting(): Promise<ActivationId[]>;
   /** Latest state of an activation as the leader saw it; other brokers read it from here. */
-  putSnapshots(activations: ActivationData[]): Promise<void>;
-  getSnapshots(activationIds: number[]): Promise<ActivationData[]>;
+  putSnapshots(activations: ProviderActivation[]): Promise<void>;
+  getSnapshots(activationIds: ActivationId[]): Promise<ProviderActivation[]>;
 
   // --- lease intents and claims: no number is handed to two tests (lease-intents.ts) ---
   /**
@@ -67,7 +68,7 @@ export interface BrokerStore extends BudgetStore {
    * Take `activationId` for `owner` (a broker id) for `ttlMs`: true when it was free or already
    * `owner`'s. Every booked activation is claimed, so a lost-answer lookup never takes one.
    */
-  claimActivation(activationId: number, owner: string, ttlMs: number): Promise<boolean>;
+  claimActivation(activationId: ActivationId, owner: string, ttlMs: number): Promise<boolean>;
 
   close(): Promise<void>;
 }

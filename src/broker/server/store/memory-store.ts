@@ -3,10 +3,11 @@
  * non-budget records every broker of the account must agree on.
  */
 
-import type { ActivationData } from '../../../api/wire-types.ts';
+import type { ActivationId } from '../../../contract/activation.ts';
 import { createMemoryBudget, type StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
 import type { ScaledLimits } from '../../../limits/rate-limits.ts';
+import type { ProviderActivation } from '../../../providers/provider.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 import { type GrantJournal, openGrantJournal } from './grant-journal.ts';
 
@@ -116,12 +117,12 @@ interface Delivery {
  */
 export function createMemoryRecords(clock: Clock): MemoryRecords {
   const pending = new Map<string, number>();
-  const deliveries = new Map<string, Map<number, Delivery>>();
+  const deliveries = new Map<string, Map<ActivationId, Delivery>>();
   const pairBlocks = new Map<string, { untilMs: number; reason: string }>();
-  const waiting = new Map<number, number>();
-  const snapshots = new Map<number, { data: ActivationData; expiresMs: number }>();
+  const waiting = new Map<ActivationId, number>();
+  const snapshots = new Map<ActivationId, { data: ProviderActivation; expiresMs: number }>();
   const intents = new Map<string, Map<string, number>>();
-  const claims = new Map<number, { owner: string; expiresMs: number }>();
+  const claims = new Map<ActivationId, { owner: string; expiresMs: number }>();
 
   const dropExpired = <K, V>(map: Map<K, V>, expiresMs: (v: V) => number) => {
     const now = clock.now();
@@ -149,7 +150,7 @@ export function createMemoryRecords(clock: Clock): MemoryRecords {
       return pending.size;
     },
     async recordActivation(pair, activationId, windowMs) {
-      const records = pairRecords(pair) ?? new Map<number, Delivery>();
+      const records = pairRecords(pair) ?? new Map<ActivationId, Delivery>();
       deliveries.set(pair, records);
       const now = clock.now();
       records.set(activationId, { outcome: 'pending', recordedMs: now, expiresMs: now + windowMs });
@@ -159,7 +160,7 @@ export function createMemoryRecords(clock: Clock): MemoryRecords {
       if (record) record.outcome = outcome;
     },
     async deliveryRecords(pair) {
-      const records = [...(pairRecords(pair) ?? new Map<number, Delivery>())];
+      const records = [...(pairRecords(pair) ?? new Map<ActivationId, Delivery>())];
       // Newest first; equal times keep the later insertion first.
       return records
         .map(([activationId, d], index) => ({ activationId, d, index }))

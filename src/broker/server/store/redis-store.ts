@@ -4,13 +4,14 @@
  */
 
 import { Redis, ReplyError } from 'ioredis';
-import type { ActivationData } from '../../../api/wire-types.ts';
+import { type ActivationId, compareActivationIds } from '../../../contract/activation.ts';
 import { redisAddress, StoreUnavailableError } from '../../../contract/errors/store-unavailable-error.ts';
 import type { BucketUsage, StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
 import type { ScaledLimits } from '../../../limits/rate-limits.ts';
 import { type BucketId, RATE_LIMITS } from '../../../limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../../limits/sliding-window-log.ts';
+import type { ProviderActivation } from '../../../providers/provider.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 import { SNAPSHOT_TTL_MS } from './memory-store.ts';
 import { REDIS_SCRIPTS, type RedisScriptName } from './redis-scripts.ts';
@@ -179,7 +180,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       await connection.call((r) => r.zrem(keys.waiting, String(activationId)));
     },
     async listWaiting() {
-      return ((await script('tnLiveMembers', [keys.waiting], [])) as string[]).map(Number);
+      return (await script('tnLiveMembers', [keys.waiting], [])) as string[];
     },
     async putSnapshots(activations) {
       if (activations.length === 0) return;
@@ -195,7 +196,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async getSnapshots(activationIds) {
       if (activationIds.length === 0) return [];
       const values = await connection.call((r) => r.hmget(keys.snapshots, ...activationIds.map(String)));
-      return values.flatMap((v) => (v === null ? [] : [JSON.parse(v) as ActivationData]));
+      // A snapshot in an older broker's shape (no neutral \`state\`) is skipped: it expires soon.
+      return values.flatMap((v) => {
+        const parsed = v === null ? undefined : (JSON.parse(v) as Partial<ProviderActivation>);
+        return typeof parsed?.state === 'string' ? [parsed as ProviderActivation] : [];
+      });
     },
 
     async openIntent(pair, intentId, ttlMs) {
@@ -223,12 +228,12 @@ function parseDeliveryRecords(flat: string[]): DeliveryRecord[] {
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const [sec, usec, outcome] = String(flat[i + 1]).split(':');
     records.push({
-      activationId: Number(flat[i]),
+      activationId: String(flat[i]),
       outcome: outcome as DeliveryRecord['outcome'],
       recordedUs: Number(sec) * 1e6 + Number(usec),
     });
   }
-  records.sort((a, b) => b.recordedUs - a.recordedUs || b.activationId - a.activationId);
+  records.sort((a, b) => b.recordedUs - a.recordedUs || compareActivationIds(b.activationId, a.activationId));
   return records.map(({ activationId, outcome }) => ({ activationId, outcome }));
 }
 
@@ -265,7 +270,7 @@ export function redisKeys(accountId: string) {
     /** ZSET of a pair's open lease intents (intent id → end of its in-flight bound, ms). */
     intents: (pair: string) => `${tag}:intents:${pair}`,
     /** String: the broker that booked or claimed an activation (SET NX PX). */
-    claim: (activationId: number) => `${tag}:claim:${activationId}`,
+    claim: (activationId: ActivationId) => `${tag}:claim:${activationId}`,
     /** Hash of activation snapshots (id → JSON). */
     snapshots: `${tag}:snap`,
   } as const;
