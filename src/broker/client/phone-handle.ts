@@ -3,7 +3,7 @@
  * to TempNumber; every step is a request to the broker through a {@link PhoneChannel}.
  */
 
-import { isFinalStatus } from '../../api/activation-statuses.ts';
+import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
 import { CodeNotFoundError } from '../../contract/errors/code-not-found-error.ts';
 import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
 import { SmsTimeoutError } from '../../contract/errors/sms-timeout-error.ts';
@@ -39,7 +39,7 @@ export interface PhoneChannel {
 
 /** A leased activation. Created by `BrokerClient.lease`. */
 export class PhoneHandle implements Phone {
-  readonly id: number;
+  readonly id: ActivationId;
   readonly number: string;
   readonly service: string;
   readonly country: string;
@@ -122,7 +122,7 @@ export class PhoneHandle implements Phone {
       { timeoutMs: 300_000, resend: false, doing: `asking for another SMS to ${this.number}` },
     );
     if (result?.record) this.#record = { ...result.record };
-    else this.#record.status = 'retryRequested';
+    else this.#record.state = 'waitingForNextSms';
     if (this.#latest) this.#afterSequence = Math.max(this.#afterSequence, this.#latest.sequence);
   }
 
@@ -168,7 +168,7 @@ export class PhoneHandle implements Phone {
       const remainingMs = deadlineMs - Date.now();
       // The broker answers a held wait early without an SMS only when none can come any more
       // (released, expired): asking again would spin, so the second such answer ends the wait.
-      const ended = isFinalStatus(this.#record.status) || earlyAnswers >= 2;
+      const ended = ACTIVATION_STATES[this.#record.state].final || earlyAnswers >= 2;
       if (remainingMs <= 0 || ended) {
         throw new SmsTimeoutError({
           activationId: this.id,
@@ -178,6 +178,7 @@ export class PhoneHandle implements Phone {
           likelyCause: smsTimeoutCause({
             number: this.number,
             lastStatus: this.#record.status,
+            lastState: this.#record.state,
             lastPollError,
             expiresAtMs,
             nowMs: Date.now(),
@@ -211,6 +212,7 @@ export class PhoneHandle implements Phone {
   /** Take in what a `wait` told: status, and the new SMS if there is one. */
   #applyWait(result: WaitResult): SmsMessage | undefined {
     this.#record.status = result.status;
+    this.#record.state = result.state;
     const sms = result.sms;
     if (!sms || sms.sequence <= this.#afterSequence) return undefined;
     this.#latest = sms;

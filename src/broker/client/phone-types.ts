@@ -2,6 +2,7 @@
  * The public shape of a leased number (the `phone` fixture's value). Kept apart from its
  * implementation so the fixture layer and user code type against the contract only.
  */
+import type { ActivationId } from '../../contract/activation.ts';
 import type { ActivationRecord } from '../protocol.ts';
 
 /** Options of {@link Phone.code} and {@link Phone.sms}. */
@@ -42,7 +43,7 @@ export interface SkippedCountry {
 /** A temporary number leased through the broker. */
 export interface Phone {
   /** TempNumber activation id. */
-  readonly id: number;
+  readonly id: ActivationId;
   /** The number in E.164, with `+` (e.g. '+18454123223'): what a signup form expects. */
   readonly number: string;
   readonly service: string;

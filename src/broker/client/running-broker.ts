@@ -2,8 +2,10 @@
  * Look at the account's broker without starting one (for `status` and `activations`): a CLI
  * that only wants to read must not leave a daemon behind.
  */
+
 import { readFile } from 'node:fs/promises';
 import { accountId, type Settings } from '../../config/settings.ts';
+import { type ActivationId, compareActivationIds } from '../../contract/activation.ts';
 import type { ActivationRecord } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
 import { isListed, parseLedgerLine } from '../server/ledger.ts';
@@ -34,12 +36,12 @@ export async function readLedgerFile(path: string): Promise<ActivationRecord[]> 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const byId = new Map<number, ActivationRecord>();
+  const byId = new Map<ActivationId, ActivationRecord>();
   for (const line of text.split('\n')) {
     const record = parseLedgerLine(line);
     if (record) byId.set(record.id, record);
   }
   return [...byId.values()]
     .filter(isListed)
-    .sort((a, b) => Date.parse(b.leasedAt) - Date.parse(a.leasedAt) || b.id - a.id);
+    .sort((a, b) => Date.parse(b.leasedAt) - Date.parse(a.leasedAt) || compareActivationIds(b.id, a.id));
 }

@@ -2,13 +2,14 @@
  * The "likely culprit" sentence of an SMS timeout (DESIGN §3 step 2): a test author must know
  * at a glance whether to look at their app, at the provider, or at the number's lifetime.
  */
-import { isFinalStatus } from '../../api/activation-statuses.ts';
+import { ACTIVATION_STATES, type ActivationState } from '../../contract/activation.ts';
 
 /** What a wait saw, enough to say why no SMS came. */
 export interface WaitObservation {
   number: string;
-  /** Last API status of the activation. */
+  /** Last API status of the activation (its words), and its neutral state. */
   lastStatus: string;
+  lastState: ActivationState;
   /** Last error the broker's poller met while we waited, if any. */
   lastPollError: string | undefined;
   /** The number's expiry, and the time the wait gave up (real ms since epoch). */
@@ -24,7 +25,7 @@ export function smsTimeoutCause(seen: WaitObservation): string {
     const when = new Date(seen.expiresAtMs).toISOString();
     const how = !seen.ended
       ? `expired at ${when}`
-      : isFinalStatus(seen.lastStatus)
+      : ACTIVATION_STATES[seen.lastState].final
         ? `ended with status ${seen.lastStatus}`
         : `is no longer watched by the broker (released or expired; last status ${seen.lastStatus})`;
     return (

@@ -1,15 +1,16 @@
+import type { ActivationId } from '../activation.ts';
 import { TempNumberError } from './tempnumber-error.ts';
 
 /** `phone.code()` waited and no SMS came for that number. */
 export class SmsTimeoutError extends TempNumberError {
   override name = 'SmsTimeoutError';
-  readonly activationId: number;
+  readonly activationId: ActivationId;
   readonly number: string;
   readonly lastStatus: string;
   readonly waitedMs: number;
 
   constructor(init: {
-    activationId: number;
+    activationId: ActivationId;
     number: string;
     lastStatus: string;
     waitedMs: number;

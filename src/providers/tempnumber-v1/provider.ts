@@ -124,8 +124,8 @@ function wireTimeMs(value: number | undefined): number | undefined {
   return value === undefined ? undefined : value * V1_UNITS.msPerTimeUnit;
 }
 
-/** One v1 activation in neutral terms. */
-function toNeutral(a: Activation): ProviderActivation {
+/** One v1 activation in neutral terms (also how tests state a snapshot in v1's words). */
+export function toNeutral(a: Activation): ProviderActivation {
   const text = a.message ?? '';
   return {
     id: String(a.id),
