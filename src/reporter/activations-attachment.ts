@@ -4,7 +4,7 @@
  * microsoft/playwright#32982). One file, read by the fixture that writes it and the reporter that
  * reads it, so the two cannot drift apart. Nothing here is secret: no API key, no SMS text.
  */
-import type { ActivationRecord } from '../broker/protocol.ts';
+import type { ActivationRecord } from '../contract/activation.ts';
 
 /** Name of the attachment every test that used a phone carries. */
 export const ACTIVATIONS_ATTACHMENT_NAME = 'tempnumber-activations.json';
