@@ -4,8 +4,8 @@
  * running broker, or from the ledger file when none runs (never starts one).
  */
 import { accountPaths, connectRunningBroker, readLedgerFile } from '../broker/client/find-or-start.ts';
-import type { ActivationRecord } from '../broker/protocol.ts';
 import type { Settings } from '../config/settings.ts';
+import type { ActivationRecord } from '../contract/activation.ts';
 import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
 import { formatTable, formatUsd } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';

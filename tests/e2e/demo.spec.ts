@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parseLedgerLine } from '../../src/broker/ledger/ledger-line.ts';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 
 const repoRoot = join(import.meta.dirname, '../..');

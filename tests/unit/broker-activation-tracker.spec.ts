@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { pollTiming } from '../../src/broker/poller/poll-timing.ts';
 import { markRetried, newSmsState } from '../../src/broker/poller/sms-detector.ts';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
 import {
   type ChangeReason,
   createActivationTracker,
   type TrackedActivation,
 } from '../../src/broker/server/activation-tracker.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 
 const setup = (outcome: ActivationRecord['outcome'] = 'waiting') => {
   let now = 1_000_000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { openLedger } from '../../src/broker/ledger/ledger.ts';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 
 const record = (id: number, patch: Partial<ActivationRecord> = {}): ActivationRecord => ({
   id,
