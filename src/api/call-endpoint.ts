@@ -6,8 +6,8 @@
 import type { KyInstance } from 'ky';
 import pRetry, { AbortError } from 'p-retry';
 import { ConfigurationError } from '../contract/errors/configuration-error.ts';
-import { abortableDelay, raceAbort } from '../limits/abortable.ts';
-import type { RequestBudget } from '../limits/request-budget.ts';
+import type { RequestBudget } from '../limits/budget.ts';
+import { abortableDelay, raceAbort } from '../limits/budget.ts';
 import { checkTimeoutMs, type RequestOptions, type ResolvedClientOptions } from './client-options.ts';
 import { ENDPOINTS, type EndpointId } from './endpoints.ts';
 import { interpretResponse, type RawResponse, type ResponseContext } from './interpret-response.ts';

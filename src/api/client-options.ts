@@ -3,8 +3,8 @@
  */
 import { DEFAULT_BASE_URL } from '../config/settings.ts';
 import { ConfigurationError } from '../contract/errors/configuration-error.ts';
-import type { Priority } from '../limits/priorities.ts';
-import type { RequestBudget } from '../limits/request-budget.ts';
+import type { RequestBudget } from '../limits/budget.ts';
+import type { Priority } from '../limits/rate-limits.ts';
 import { redactSecret } from './redact.ts';
 
 /** Options of {@link createTempNumberClient}. */

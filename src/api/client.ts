@@ -5,8 +5,7 @@
  */
 import ky from 'ky';
 import { ConfigurationError } from '../contract/errors/configuration-error.ts';
-import { createLocalBudget } from '../limits/local-budget.ts';
-import { MAX_IN_FLIGHT_MS } from '../limits/request-budget.ts';
+import { createLocalBudget, MAX_IN_FLIGHT_MS } from '../limits/budget.ts';
 import { type ClientContext, callEndpoint } from './call-endpoint.ts';
 import { type RequestOptions, resolveClientOptions, type TempNumberClientOptions } from './client-options.ts';
 import type { Activation, ActivationsHistoryPage } from './response-types.ts';

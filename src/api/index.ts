@@ -15,11 +15,9 @@ export { RateLimitedError } from '../contract/errors/rate-limited-error.ts';
 export { SmsTimeoutError } from '../contract/errors/sms-timeout-error.ts';
 export { isTempNumberError, TempNumberError } from '../contract/errors/tempnumber-error.ts';
 export { UnexpectedResponseError } from '../contract/errors/unexpected-response-error.ts';
-export type { Priority } from '../limits/priorities.ts';
-export { PRIORITIES } from '../limits/priorities.ts';
-export type { BucketId, RateLimit } from '../limits/rate-limits.ts';
-export { RATE_LIMITS } from '../limits/rate-limits.ts';
-export type { RequestBudget } from '../limits/request-budget.ts';
+export type { RequestBudget } from '../limits/budget.ts';
+export type { BucketId, Priority, RateLimit } from '../limits/rate-limits.ts';
+export { PRIORITIES, RATE_LIMITS } from '../limits/rate-limits.ts';
 export type { ActivationStatus } from './activation-statuses.ts';
 export {
   ACTIVATION_STATUSES,

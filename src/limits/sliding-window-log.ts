@@ -1,5 +1,4 @@
-import type { Headroom } from './headroom.ts';
-import type { Priority } from './priorities.ts';
+import type { Headroom, Priority } from './rate-limits.ts';
 
 /** One bucket's limits in the units of the clock that drives the log (real ms in the broker). */
 export interface WindowSpec {

@@ -5,8 +5,8 @@
  * Best effort: no key, no ledger, or an unreadable one simply leaves refunds unknown.
  */
 import { readFileSync } from 'node:fs';
-import { parseLedgerLine } from '../broker/ledger/ledger-line.ts';
 import { runtimePaths } from '../broker/runtime-paths.ts';
+import { parseLedgerLine } from '../broker/server/ledger.ts';
 import { accountId, resolveSettings } from '../config/settings.ts';
 import type { ActivationReport } from './activations-attachment.ts';
 

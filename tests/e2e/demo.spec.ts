@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { parseLedgerLine } from '../../src/broker/ledger/ledger-line.ts';
+import { parseLedgerLine } from '../../src/broker/server/ledger.ts';
 import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 

@@ -2,12 +2,12 @@
  * A lease attempt for guard unit tests: a memory store on a manual clock, guard settings with
  * overrides, and a recorded log; every field a guard reads is real, nothing is mocked.
  */
-import type { LeaseAttempt } from '../../src/broker/guards/lease-guard.ts';
-import { createPairActivity, type PairActivity } from '../../src/broker/guards/pair-activity.ts';
-import { createMemoryStore, type MemoryStore } from '../../src/broker/store/memory-store.ts';
+import type { LeaseAttempt } from '../../src/broker/server/guards.ts';
+import { createPairActivity, type PairActivity } from '../../src/broker/server/guards.ts';
+import { createMemoryStore, type MemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { DEFAULT_GUARD_SETTINGS, type GuardSettings } from '../../src/config/guard-settings.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { scaledLimits } from '../../src/limits/rate-limits.ts';
 
 export interface GuardWorld {
   clock: ReturnType<typeof createManualClock>;

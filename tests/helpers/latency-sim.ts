@@ -5,13 +5,12 @@
  * is done. Everything runs on one manual clock; arrival times are what a server would count.
  */
 
-import type { BrokerStore } from '../../src/broker/store/broker-store.ts';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import type { BrokerStore } from '../../src/broker/server/store/broker-store.ts';
+import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
+import { type BudgetPermit, createStoreBudget } from '../../src/limits/budget.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { PRIORITIES, type Priority } from '../../src/limits/priorities.ts';
 import type { BucketId } from '../../src/limits/rate-limits.ts';
-import { type BudgetPermit, createStoreBudget } from '../../src/limits/request-budget.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { PRIORITIES, type Priority, scaledLimits } from '../../src/limits/rate-limits.ts';
 
 /** A seeded PRNG (mulberry32): fast-check picks the seed, so a failing run replays exactly. */
 export function seededRandom(seed: number): () => number {

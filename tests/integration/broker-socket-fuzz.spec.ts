@@ -7,8 +7,8 @@
 import { stat } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
 import fc from 'fast-check';
-import { REQUEST_FIELDS } from '../../src/broker/server/request-handlers.ts';
-import { MAX_LINE_LENGTH } from '../../src/broker/server/socket-server.ts';
+import { REQUEST_FIELDS } from '../../src/broker/server/handlers.ts';
+import { MAX_LINE_LENGTH } from '../../src/broker/server/server.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 
 /** A socket that writes raw lines and keeps every answer line, unparsed. */

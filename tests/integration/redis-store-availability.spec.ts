@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { createRedisStore } from '../../src/broker/store/redis-store.ts';
+import { createRedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
 import { isTempNumberError } from '../../src/contract/errors/tempnumber-error.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { scaledLimits } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 
 // Windows of 3 s (PUT: 60 s at scale 20): long enough that a stop + restart happens inside one.

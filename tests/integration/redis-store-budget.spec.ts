@@ -1,10 +1,8 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { createRedisStore, type RedisStore } from '../../src/broker/store/redis-store.ts';
-import { scaledMaxWaitMs } from '../../src/limits/max-wait.ts';
-import { PRIORITIES } from '../../src/limits/priorities.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
+import { PRIORITIES, scaledLimits, scaledMaxWaitMs } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 

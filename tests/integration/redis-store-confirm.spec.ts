@@ -1,9 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { createRedisStore, type RedisStore } from '../../src/broker/store/redis-store.ts';
+import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
-import { PRIORITIES } from '../../src/limits/priorities.ts';
-import { type BudgetPermit, createStoreBudget } from '../../src/limits/request-budget.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { type BudgetPermit, createStoreBudget } from '../../src/limits/budget.ts';
+import { PRIORITIES, scaledLimits } from '../../src/limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';

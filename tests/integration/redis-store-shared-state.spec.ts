@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { createRedisStore, type RedisStore } from '../../src/broker/store/redis-store.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
+import { scaledLimits } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 
 const limits = scaledLimits({ timeScale: 200 });

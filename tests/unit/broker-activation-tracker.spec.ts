@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { pollTiming } from '../../src/broker/poller/poll-timing.ts';
-import { markRetried, newSmsState } from '../../src/broker/poller/sms-detector.ts';
+import { pollTiming } from '../../src/broker/server/poll-plan.ts';
 import {
   type ChangeReason,
   createActivationTracker,
+  markRetried,
+  newSmsState,
   type TrackedActivation,
-} from '../../src/broker/server/activation-tracker.ts';
+} from '../../src/broker/server/tracker.ts';
 import type { ActivationRecord } from '../../src/contract/activation.ts';
 
 const setup = (outcome: ActivationRecord['outcome'] = 'waiting') => {

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { checkLease } from '../../src/broker/guards/check-lease.ts';
-import type { LeaseAttempt } from '../../src/broker/guards/lease-guard.ts';
+import type { LeaseAttempt } from '../../src/broker/server/guards.ts';
+import { checkLease } from '../../src/broker/server/guards.ts';
 import { guardWorld } from '../helpers/guard-attempt.ts';
 
 const setup = () => {

@@ -1,15 +1,15 @@
 import { expect, test } from '@playwright/test';
-import { createPerIdCallLog } from '../../src/broker/poller/per-id-calls.ts';
+import type { WatchTarget } from '../../src/broker/server/poll-plan.ts';
 import {
   historyLimit,
   needsFirstPoll,
   nextPerIdPoll,
   type PollBookEntry,
   perIdSpare,
+  pollTiming,
   useHistory,
-} from '../../src/broker/poller/poll-plan.ts';
-import { pollTiming } from '../../src/broker/poller/poll-timing.ts';
-import type { WatchTarget } from '../../src/broker/poller/watch-target.ts';
+} from '../../src/broker/server/poll-plan.ts';
+import { createPerIdCallLog } from '../../src/broker/server/poller.ts';
 
 const timing = pollTiming(1);
 const sms = (id: number, expiresAtMs: number, waitStartedAtMs?: number): WatchTarget => ({

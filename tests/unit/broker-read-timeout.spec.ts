@@ -6,9 +6,9 @@
  */
 import { expect, test } from '@playwright/test';
 import type { RequestOptions } from '../../src/api/client-options.ts';
-import type { BrokerContext, ClientConnection } from '../../src/broker/server/broker-context.ts';
-import { read } from '../../src/broker/server/read.ts';
-import { MAX_IN_FLIGHT_MS } from '../../src/limits/request-budget.ts';
+import type { BrokerContext, ClientConnection } from '../../src/broker/server/context.ts';
+import { read } from '../../src/broker/server/handlers.ts';
+import { MAX_IN_FLIGHT_MS } from '../../src/limits/budget.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 

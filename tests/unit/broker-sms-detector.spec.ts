@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { applySmsSnapshot, markRetried, newSmsState } from '../../src/broker/poller/sms-detector.ts';
+import { applySmsSnapshot, markRetried, newSmsState } from '../../src/broker/server/tracker.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { RequestBudget } from '../../src/limits/request-budget.ts';
+import type { RequestBudget } from '../../src/limits/budget.ts';
 
 /** What the script answers: a reply, a destroyed socket, or nothing at all (until closed). */
 export type RawReply =

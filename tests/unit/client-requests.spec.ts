@@ -4,7 +4,7 @@ import {
   createTempNumberClient,
   type TempNumberClientOptions,
 } from '../../src/api/index.ts';
-import { createLocalBudget } from '../../src/limits/local-budget.ts';
+import { createLocalBudget } from '../../src/limits/budget.ts';
 import { activationBody, recordingBudget, startRawServer } from './client-raw-server.ts';
 
 test.describe('options are checked when the client is created', () => {

@@ -6,8 +6,8 @@ import {
   MIN_RETRY_DELAY_MS,
   retryDelayMs,
 } from '../../src/api/retry-policy.ts';
-import { createLocalBudget } from '../../src/limits/local-budget.ts';
-import type { RequestBudget } from '../../src/limits/request-budget.ts';
+import type { RequestBudget } from '../../src/limits/budget.ts';
+import { createLocalBudget } from '../../src/limits/budget.ts';
 import { type RawReply, recordingBudget, startRawServer } from './client-raw-server.ts';
 
 const RETRIES = 2;

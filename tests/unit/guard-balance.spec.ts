@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { balanceGuard } from '../../src/broker/guards/balance-guard.ts';
+import { balanceGuard } from '../../src/broker/server/guards.ts';
 import { guardWorld } from '../helpers/guard-attempt.ts';
 
 test('a balance below the price of the pair refuses the lease, naming both', async () => {

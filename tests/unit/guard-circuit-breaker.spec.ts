@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { circuitBreakerGuard, noSmsStreak } from '../../src/broker/guards/circuit-breaker-guard.ts';
+import { circuitBreakerGuard, noSmsStreak } from '../../src/broker/server/guards.ts';
 import { guardWorld } from '../helpers/guard-attempt.ts';
 
 type Outcome = 'sms' | 'noSms' | 'pending';

@@ -1,11 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { historyOutcome } from '../../src/broker/guards/delivery-bootstrap.ts';
+import { historyOutcome } from '../../src/broker/server/guard-runtime.ts';
 import {
   countDeliveries,
   type DeliveryCounts,
   deliveryRateGuard,
   deliveryVerdict,
-} from '../../src/broker/guards/delivery-rate-guard.ts';
+} from '../../src/broker/server/guards.ts';
 import { guardWorld } from '../helpers/guard-attempt.ts';
 
 const VERDICTS: Array<[DeliveryCounts, ReturnType<typeof deliveryVerdict>, string]> = [

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { postFailureKind, skipRuleFor } from '../../src/broker/server/lease-failure.ts';
+import { postFailureKind, skipRuleFor } from '../../src/broker/server/lease.ts';
 import { ApiError } from '../../src/contract/errors/api-error.ts';
 import { NetworkError } from '../../src/contract/errors/network-error.ts';
 import { PriceChangedError } from '../../src/contract/errors/price-changed-error.ts';

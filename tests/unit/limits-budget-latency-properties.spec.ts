@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
-import type { BrokerStore } from '../../src/broker/store/broker-store.ts';
+import type { BrokerStore } from '../../src/broker/server/store/broker-store.ts';
 import { type LatencySimOptions, simulateLatency } from '../helpers/latency-sim.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 

@@ -1,9 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
+import { createLocalBudget, createStoreBudget, type Sleep } from '../../src/limits/budget.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { createLocalBudget } from '../../src/limits/local-budget.ts';
-import { createStoreBudget, type Sleep } from '../../src/limits/request-budget.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { scaledLimits } from '../../src/limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';
 
 /** A budget over a memory store whose sleeps move a manual clock instead of waiting. */

@@ -1,9 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { HEADROOM } from '../../src/limits/headroom.ts';
-import { parseLimitOverrides } from '../../src/limits/limit-overrides.ts';
-import { MAX_WAIT_MS, scaledMaxWaitMs } from '../../src/limits/max-wait.ts';
-import { RATE_LIMITS } from '../../src/limits/rate-limits.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import {
+  HEADROOM,
+  MAX_WAIT_MS,
+  parseLimitOverrides,
+  RATE_LIMITS,
+  scaledLimits,
+  scaledMaxWaitMs,
+} from '../../src/limits/rate-limits.ts';
 
 test.describe('scaled limits', () => {
   test('at time scale 1 every bucket keeps its published limit and window, with a 2 s margin', () => {

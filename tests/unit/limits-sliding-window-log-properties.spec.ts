@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
-import { PRIORITIES, type Priority } from '../../src/limits/priorities.ts';
+import { PRIORITIES, type Priority } from '../../src/limits/rate-limits.ts';
 import { createSlidingWindowLog, type WindowSpec } from '../../src/limits/sliding-window-log.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 

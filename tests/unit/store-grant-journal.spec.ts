@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { openGrantJournal } from '../../src/broker/store/grant-journal.ts';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import { openGrantJournal } from '../../src/broker/server/store/grant-journal.ts';
+import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { scaledLimits } from '../../src/limits/rate-limits.ts';
 
 const limits = scaledLimits({ overrides: { 'PUT /activations/:id': { limit: 3 } } });
 const put = (member: string, maxWaitMs = 0) =>

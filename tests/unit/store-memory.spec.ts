@@ -1,8 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { createMemoryStore } from '../../src/broker/store/memory-store.ts';
+import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { RATE_LIMITS } from '../../src/limits/rate-limits.ts';
-import { scaledLimits } from '../../src/limits/scaled-limits.ts';
+import { RATE_LIMITS, scaledLimits } from '../../src/limits/rate-limits.ts';
 
 function setup() {
   const clock = createManualClock(0);

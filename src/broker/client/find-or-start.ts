@@ -17,10 +17,10 @@ import { accountId, readSetting, type Settings } from '../../config/settings.ts'
 import type { ActivationRecord } from '../../contract/activation.ts';
 import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
 import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
-import { isListed, parseLedgerLine } from '../ledger/ledger-line.ts';
 import { isAlive, lockHolder, tryAcquireLock, waitForRelease } from '../lock-file.ts';
 import type { SettingsFingerprint } from '../protocol.ts';
 import { ensureRuntimePaths, type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
+import { isListed, parseLedgerLine } from '../server/ledger.ts';
 import { clientFingerprint, describeDifferences } from '../settings-fingerprint.ts';
 import { type BrokerSession, readDiscovery, tryHello } from './broker-connection.ts';
 

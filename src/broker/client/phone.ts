@@ -21,7 +21,7 @@ import {
   validateTimeoutMs,
 } from '../../contract/phone.ts';
 import { compileCodePattern, describePattern, extractCode } from '../../contract/sms-code.ts';
-import { raceAbort } from '../../limits/abortable.ts';
+import { raceAbort } from '../../limits/budget.ts';
 import { type LeaseResult, MAX_WAIT_HOLD_MS, type ReleaseResult, type WaitResult } from '../protocol.ts';
 import type { CallOptions, RequestBody } from './broker-connection.ts';
 

@@ -27,9 +27,8 @@
 import type { Activation } from '../../api/response-types.ts';
 import { maxInFlightMs } from '../../config/settings.ts';
 import type { ActivationRecord } from '../protocol.ts';
-import type { BrokerContext } from './broker-context.ts';
-import { registerLease } from './register-lease.ts';
-import { releaseActivation } from './release.ts';
+import { registerLease, releaseActivation } from './activations.ts';
+import type { BrokerContext } from './context.ts';
 
 /** Real slack for the API's whole-second timestamps and the latency of the history read. */
 const SLACK_REAL_MS = 2_000;
