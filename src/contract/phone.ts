@@ -4,8 +4,7 @@
  * the fixture wraps it in test steps. Also the one rule of how long a wait lasts, and the checks
  * of the wait options, run where a call enters.
  */
-import type { ActivationRecord, SkippedCountry } from './activation.ts';
-import { show } from './activation.ts';
+import { type ActivationRecord, type SkippedCountry, show } from './activation.ts';
 import { ConfigurationError } from './errors/configuration-error.ts';
 import { compileCodePattern } from './sms-code.ts';
 
