@@ -4,8 +4,14 @@
  */
 
 export { COUNTRIES, type CountryId, type CountryPlan } from './catalog/countries.ts';
-export { PAIRS_WITHOUT_NUMBERS, PRICE_TABLE, VIRTUAL_PAIRS } from './catalog/price-table.ts';
-export { SERVICES, type ServiceId, type ServiceInfo } from './catalog/services.ts';
+export {
+  PAIRS_WITHOUT_NUMBERS,
+  PRICE_TABLE,
+  SERVICES,
+  type ServiceId,
+  type ServiceInfo,
+  VIRTUAL_PAIRS,
+} from './catalog/offers.ts';
 export { accountHash } from './core/account.ts';
 export type {
   CoreDrop,

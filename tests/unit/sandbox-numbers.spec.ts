@@ -1,6 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { COUNTRIES, type CountryId } from '../../src/sandbox/catalog/countries.ts';
-import { drawPhoneNumber } from '../../src/sandbox/catalog/number-generator.ts';
+import { COUNTRIES, type CountryId, drawPhoneNumber } from '../../src/sandbox/catalog/countries.ts';
 import { createRandom } from '../../src/sandbox/core/random.ts';
 
 const NATIONAL: Record<CountryId, RegExp> = {

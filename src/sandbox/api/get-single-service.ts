@@ -1,6 +1,6 @@
 import type { SingleService } from '../../api/wire-types.ts';
 import { COUNTRIES } from '../catalog/countries.ts';
-import { SERVICES } from '../catalog/services.ts';
+import { SERVICES } from '../catalog/offers.ts';
 import { errorReply, jsonReply } from '../core/responses.ts';
 import type { ApiHandler } from './api-handler.ts';
 

@@ -1,5 +1,5 @@
-import type { Offer } from '../catalog/catalog.ts';
-import { drawPhoneNumber } from '../catalog/number-generator.ts';
+import { drawPhoneNumber } from '../catalog/countries.ts';
+import type { Offer } from '../catalog/offers.ts';
 import type { Account } from '../core/account.ts';
 import type { ActivationRecord } from '../core/activation-record.ts';
 import type { CoreReply } from '../core/core-types.ts';

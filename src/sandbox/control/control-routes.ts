@@ -1,5 +1,5 @@
 import { isCountryId } from '../catalog/countries.ts';
-import { isServiceId } from '../catalog/services.ts';
+import { isServiceId } from '../catalog/offers.ts';
 import { accountHash } from '../core/account.ts';
 import type { CoreReply, CoreRequest, SandboxCore } from '../core/core-types.ts';
 import { errorReply, htmlReply, jsonReply, parseJsonObject } from '../core/responses.ts';

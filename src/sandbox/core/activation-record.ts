@@ -1,7 +1,6 @@
 import type { ActivationStatus } from '../../api/activation-statuses.ts';
-import type { CountryId } from '../catalog/countries.ts';
-import type { PhoneNumber } from '../catalog/number-generator.ts';
-import type { ServiceId } from '../catalog/services.ts';
+import type { CountryId, PhoneNumber } from '../catalog/countries.ts';
+import type { ServiceId } from '../catalog/offers.ts';
 import type { Account } from './account.ts';
 
 /** The sandbox's own record of one activation; {@link toActivationData} turns it into wire JSON. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../limits/clock.ts';
 import { isCountryId } from '../catalog/countries.ts';
-import { isServiceId } from '../catalog/services.ts';
+import { isServiceId } from '../catalog/offers.ts';
 import { handleControlRequest } from '../control/control-routes.ts';
 import { handleApiRequest } from './api-pipeline.ts';
 import type { SandboxCore } from './core-types.ts';

@@ -1,6 +1,6 @@
 import type { ActivationData } from '../../api/wire-types.ts';
 import { COUNTRIES } from '../catalog/countries.ts';
-import { SERVICES } from '../catalog/services.ts';
+import { SERVICES } from '../catalog/offers.ts';
 import type { ActivationRecord } from './activation-record.ts';
 import { isRetryAvailable } from './lifecycle.ts';
 

@@ -1,6 +1,6 @@
 import type { BucketId } from '../../limits/rate-limits.ts';
 import { RATE_LIMITS } from '../../limits/rate-limits.ts';
-import { type Catalog, createCatalog } from '../catalog/catalog.ts';
+import { type Catalog, createCatalog } from '../catalog/offers.ts';
 import { type Account, createAccount } from './account.ts';
 import type { ActivationRecord } from './activation-record.ts';
 import type { Faults } from './faults.ts';
