@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { COUNTRIES, type CountryId, drawPhoneNumber } from '../../src/sandbox/catalog/countries.ts';
-import { createRandom } from '../../src/sandbox/core/random.ts';
+import { createRandom } from '../../src/sandbox/core/world.ts';
 
 const NATIONAL: Record<CountryId, RegExp> = {
   us: /^[2-9]\d{2}[2-9]\d{6}$/,

@@ -1,19 +1,30 @@
+/**
+ * The sandbox core: a world on an API clock, a gateway, and the route tables it was handed. It
+ * sends a request to the table whose prefix it falls under — API tables through the gateway, the
+ * control table straight — and offers the control methods the control table and `startSandbox`
+ * drive. It imports no table: which API it imitates is decided by whoever creates it.
+ */
+import type { ActivationData } from '../../api/wire-types.ts';
 import type { Clock } from '../../limits/clock.ts';
-import { isCountryId } from '../catalog/countries.ts';
-import { isServiceId } from '../catalog/offers.ts';
-import { handleControlRequest } from '../control/control-routes.ts';
-import { handleApiRequest } from './api-pipeline.ts';
-import type { SandboxCore } from './core-types.ts';
-import { deliverSms, normalizePhoneNumber } from './deliver-sms.ts';
-import { parseFaults } from './faults.ts';
-import { settleExpired } from './lifecycle.ts';
-import { errorReply } from './responses.ts';
-import { SANDBOX_RULES } from './sandbox-rules.ts';
-import { buildState } from './state-snapshot.ts';
-import { createVirtualClock } from './virtual-clock.ts';
-import { createWorld, resetWorld } from './world.ts';
+import type { BucketId } from '../../limits/rate-limits.ts';
+import { COUNTRIES, isCountryId } from '../catalog/countries.ts';
+import { isServiceId, SERVICES } from '../catalog/offers.ts';
+import { createGateway, type Gateway, handleApiRequest, parseFaults, resetGateway } from './gateway.ts';
+import type { ApiRouteTable, ControlRouteTable, SandboxCore, SandboxState } from './route-table.ts';
+import {
+  type ActivationRecord,
+  createVirtualClock,
+  createWorld,
+  deliverSms,
+  isRetryAvailable,
+  normalizePhoneNumber,
+  resetWorld,
+  SANDBOX_RULES,
+  settleExpired,
+  type World,
+} from './world.ts';
 
-/** Options of {@link createSandboxCore}. */
+/** Options of a sandbox core. */
 export interface SandboxCoreOptions {
   /** Valid API keys; each is its own account. @default ['sandbox'] */
   apiKeys?: readonly string[];
@@ -43,8 +54,15 @@ export interface SandboxCoreOptions {
   firstActivationId?: number;
 }
 
-/** Create a sandbox core. Nothing listens; see `startSandbox` for the HTTP server. */
-export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore {
+/** The route tables a core runs. */
+export interface SandboxTables {
+  /** The API dialects, each under its own prefix; the first words the answer for an unknown path. */
+  apis: readonly [ApiRouteTable, ...ApiRouteTable[]];
+  control: ControlRouteTable;
+}
+
+/** Create a core running `tables`. Nothing listens; see `startSandbox` for the HTTP server. */
+export function createCore(tables: SandboxTables, options: SandboxCoreOptions = {}): SandboxCore {
   const apiKeys = options.apiKeys ?? ['sandbox'];
   if (apiKeys.length === 0 || apiKeys.some((k) => typeof k !== 'string' || k === '')) {
     throw new RangeError('Expected `apiKeys` to be a non-empty list of non-empty strings');
@@ -71,6 +89,10 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
     wallNow: options.wallNow ?? Date.now,
     firstActivationId,
   });
+  const buckets = [...new Set(tables.apis.flatMap((table) => Object.keys(table.limits) as BucketId[]))];
+  const gateway = createGateway(buckets, seed);
+  const { apis, control } = tables;
+  const [firstApi] = apis;
 
   const core: SandboxCore = {
     timeScale: clock.timeScale,
@@ -81,13 +103,18 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
       settleExpired(world, nowMs);
       const url = new URL(request.url, 'http://sandbox.invalid');
       const path = url.pathname.replace(/\/+$/, '') || '/';
-      if (path === '/api/v1' || path.startsWith('/api/v1/')) {
-        return handleApiRequest(world, request, path.slice('/api/v1'.length), url.searchParams, nowMs);
+      const api = apis.find((table) => isUnder(path, table.prefix));
+      if (api) {
+        const relative = path.slice(api.prefix.length);
+        return handleApiRequest(world, gateway, api, request, relative, url.searchParams, nowMs);
       }
-      if (path === '/sandbox' || path.startsWith('/sandbox/')) {
-        return handleControlRequest(core, request, path);
+      if (isUnder(path, control.prefix)) {
+        const route = `${request.method} ${path}`;
+        const controlRoute = Object.hasOwn(control.routes, route) ? control.routes[route] : undefined;
+        return controlRoute ? controlRoute(core, request) : control.notFound(`No control route ${route}`);
       }
-      return errorReply('ResourceNotFoundException', `Nothing at ${path}; the API is under /api/v1`);
+      const under = apis.map((table) => table.prefix).join(' and ');
+      return firstApi.refusals.notFound(`Nothing at ${path}; the API is under ${under}`);
     },
     deliverSms(to, text) {
       settleExpired(world);
@@ -96,15 +123,16 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
     },
     state() {
       settleExpired(world);
-      return buildState(world);
+      return buildState(world, gateway);
     },
     reset() {
       resetWorld(world);
+      resetGateway(gateway);
     },
     setFaults(faults) {
       const parsed = parseFaults(faults);
       if ('error' in parsed) throw new RangeError(parsed.error);
-      world.faults = parsed.faults;
+      gateway.faults = parsed.faults;
     },
     setPrice(serviceId, countryId, price) {
       if (!isServiceId(serviceId)) throw new RangeError(`Unknown service ${JSON.stringify(serviceId)}`);
@@ -121,6 +149,69 @@ export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore
     },
   };
   return core;
+}
+
+/** Is `path` the prefix itself or below it? */
+function isUnder(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * An activation as `ActivationData`: the shape the state shows (pinned to TempNumber v1's wire
+ * object, which is what tests assert on) and the v1 dialect answers with. Every field is there,
+ * as the PHP client's tests expect them on every answer (ints, float price, strings for
+ * message/code even when empty).
+ */
+export function toActivationData(
+  record: ActivationRecord,
+  nowMs: number,
+  iconBaseUrl: string,
+): ActivationData {
+  return {
+    id: record.id,
+    status: record.status,
+    countryId: record.countryId,
+    countryName: COUNTRIES[record.countryId].name,
+    countryIconPath: `countries/${record.countryId}.svg`,
+    serviceId: record.serviceId,
+    serviceName: SERVICES[record.serviceId].name,
+    serviceIconPath: `services/${record.serviceId}.svg`,
+    number: record.phone.number,
+    countryCode: record.phone.countryCode,
+    formatNumber: record.phone.formatNumber,
+    nationalNumber: record.phone.nationalNumber,
+    message: record.message,
+    code: record.code,
+    price: record.price,
+    createdAt: record.createdAt,
+    numberExpireAt: record.numberExpireAt,
+    utc: Math.floor(nowMs / 1000),
+    retryAvailable: isRetryAvailable(record),
+    iconBaseUrl,
+    rating: 0,
+    reason: 0,
+  };
+}
+
+/** A deep copy of everything observable (call `settleExpired` first). */
+function buildState(world: World, gateway: Gateway): SandboxState {
+  const now = world.clock.now();
+  const { traffic } = gateway;
+  return {
+    activations: world.activations.map((r) => ({
+      ...toActivationData(r, now, world.iconBaseUrl),
+      account: r.account.hash,
+    })),
+    rateLimited: traffic.rateLimited,
+    requests: traffic.requests,
+    requestsByBucket: { ...traffic.requestsByBucket },
+    rateLimitedByBucket: { ...traffic.rateLimitedByBucket },
+    sms: world.sms.map((s) => ({ ...s })),
+    balances: Object.fromEntries([...world.accounts.values()].map((a) => [a.hash, a.balance])),
+    faults: { ...gateway.faults },
+    timeScale: world.clock.timeScale,
+    now,
+  };
 }
 
 /** Wall-clock ms the id sequence of the latest sandbox of this process was derived from. */
