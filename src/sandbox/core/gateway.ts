@@ -4,7 +4,7 @@
  * faults (error, drop, malformed, hold, latency). It runs any {@link ApiRouteTable}: the routes,
  * limits, key header and refusal bodies all come from the table.
  */
-import type { BucketId } from '../../limits/rate-limits.ts';
+import type { RateLimit } from '../../limits/rate-limits.ts';
 import type {
   ApiRoute,
   ApiRouteTable,
@@ -122,25 +122,25 @@ function createSlidingWindow(limit: number, windowMs: number): SlidingWindow {
 interface TrafficCounters {
   requests: number;
   rateLimited: number;
-  requestsByBucket: Record<BucketId, number>;
-  rateLimitedByBucket: Record<BucketId, number>;
+  requestsByBucket: Record<string, number>;
+  rateLimitedByBucket: Record<string, number>;
 }
 
 /** The gateway's own state: what a reset clears besides the world. */
 export interface Gateway {
   /** The buckets counted, one entry each in the counters. */
-  readonly buckets: readonly BucketId[];
+  readonly buckets: readonly string[];
   readonly seed: number;
   faults: Faults;
   /** Draws faults. Separate from the world's numbers so switching faults on does not change them. */
   faultRandom: Random;
   traffic: TrafficCounters;
   /** Rate windows per account, created on first use; a reset's new accounts start with none. */
-  windows: WeakMap<Account, Map<BucketId, SlidingWindow>>;
+  windows: WeakMap<Account, Map<string, SlidingWindow>>;
 }
 
 /** A gateway at its starting point, counting `buckets`, drawing faults from `seed`. */
-export function createGateway(buckets: readonly BucketId[], seed: number): Gateway {
+export function createGateway(buckets: readonly string[], seed: number): Gateway {
   const gateway: Gateway = {
     buckets,
     seed,
@@ -161,13 +161,17 @@ export function resetGateway(gateway: Gateway): void {
   gateway.windows = new WeakMap();
 }
 
-function zeroTraffic(buckets: readonly BucketId[]): TrafficCounters {
-  const zero = () => Object.fromEntries(buckets.map((b) => [b, 0])) as Record<BucketId, number>;
+function count(counters: Record<string, number>, bucket: string): void {
+  counters[bucket] = (counters[bucket] ?? 0) + 1;
+}
+
+function zeroTraffic(buckets: readonly string[]): TrafficCounters {
+  const zero = () => Object.fromEntries(buckets.map((b) => [b, 0]));
   return { requests: 0, rateLimited: 0, requestsByBucket: zero(), rateLimitedByBucket: zero() };
 }
 
 /** The account's window for `bucket`, with the table's limit for it. */
-function windowOf(gateway: Gateway, table: ApiRouteTable, account: Account, bucket: BucketId): SlidingWindow {
+function windowOf(gateway: Gateway, table: ApiRouteTable, account: Account, bucket: string): SlidingWindow {
   let windows = gateway.windows.get(account);
   if (!windows) {
     windows = new Map();
@@ -175,7 +179,8 @@ function windowOf(gateway: Gateway, table: ApiRouteTable, account: Account, buck
   }
   let window = windows.get(bucket);
   if (!window) {
-    const { limit, windowMs } = table.limits[bucket];
+    // Every route's bucket has a limit: the core checks the tables when it is created.
+    const { limit, windowMs } = table.limits[bucket] as RateLimit;
     window = createSlidingWindow(limit, windowMs);
     windows.set(bucket, window);
   }
@@ -222,7 +227,7 @@ export function handleApiRequest(
   traffic.requests++;
   const match = matchRoute(table, request.method, path);
   const bucket = match?.route.bucket;
-  if (bucket) traffic.requestsByBucket[bucket]++;
+  if (bucket) count(traffic.requestsByBucket, bucket);
   const key = table.apiKeyOf(request);
   const account = key === undefined ? undefined : world.accounts.get(key);
   const withinLimit = account && bucket ? windowOf(gateway, table, account, bucket).hit(nowMs) : true;
@@ -291,7 +296,7 @@ function actOn(world: World, gateway: Gateway, arrival: Arrival, nowMs: number):
   // Counted only when actually served: a dropped or garbled 429 never reached the client as one.
   if (match && !withinLimit && account) {
     gateway.traffic.rateLimited++;
-    gateway.traffic.rateLimitedByBucket[match.route.bucket]++;
+    count(gateway.traffic.rateLimitedByBucket, match.route.bucket);
   }
   return { ...reply, ...delay };
 }

@@ -81,8 +81,8 @@ export interface ApiRoute {
   readonly method: string;
   /** Path template under the table's prefix, with `:name` segments, e.g. `/activations/:id`. */
   readonly path: string;
-  /** The rate-limit bucket the request is counted and limited in. */
-  readonly bucket: BucketId;
+  /** The rate-limit bucket the request is counted and limited in: a key of the table's `limits`. */
+  readonly bucket: string;
   readonly handler: ApiHandler;
 }
 
@@ -104,8 +104,11 @@ export interface ApiRouteTable {
   readonly prefix: string;
   /** Tried in order; the first whose method and template fit answers. */
   readonly routes: readonly ApiRoute[];
-  /** The limit of every bucket, per account (API time). */
-  readonly limits: Readonly<Record<BucketId, RateLimit>>;
+  /**
+   * The limit of every bucket, per account (API time). Bucket names are the dialect's own: the
+   * core only counts and limits by them.
+   */
+  readonly limits: Readonly<Record<string, RateLimit>>;
   /** The API key the request names its account by; undefined when it names none. */
   apiKeyOf(request: CoreRequest): string | undefined;
   readonly refusals: GatewayRefusals;
@@ -166,6 +169,7 @@ export interface SandboxState {
   rateLimited: number;
   /** API requests received (faulted, rejected and unauthorized ones included). */
   requests: number;
+  /** Requests by bucket; the shipped sandbox counts TempNumber v1's buckets (RATE_LIMITS). */
   requestsByBucket: Record<BucketId, number>;
   rateLimitedByBucket: Record<BucketId, number>;
   /** Every SMS the carrier delivered, in order. */

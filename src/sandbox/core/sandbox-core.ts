@@ -89,7 +89,8 @@ export function createCore(tables: SandboxTables, options: SandboxCoreOptions = 
     wallNow: options.wallNow ?? Date.now,
     firstActivationId,
   });
-  const buckets = [...new Set(tables.apis.flatMap((table) => Object.keys(table.limits) as BucketId[]))];
+  assertTables(tables);
+  const buckets = [...new Set(tables.apis.flatMap((table) => Object.keys(table.limits)))];
   const gateway = createGateway(buckets, seed);
   const { apis, control } = tables;
   const [firstApi] = apis;
@@ -151,6 +152,24 @@ export function createCore(tables: SandboxTables, options: SandboxCoreOptions = 
   return core;
 }
 
+/**
+ * Refuse tables the core could not run: a route whose bucket has no limit, or two tables under
+ * one prefix (the second would never be reached).
+ */
+function assertTables({ apis, control }: SandboxTables): void {
+  const prefixes = [...apis.map((table) => table.prefix), control.prefix];
+  const twice = prefixes.find((prefix, i) => prefixes.indexOf(prefix) !== i);
+  if (twice !== undefined) throw new RangeError(`Two route tables are mounted at ${twice}`);
+  for (const table of apis) {
+    const unlimited = table.routes.find((route) => !Object.hasOwn(table.limits, route.bucket));
+    if (unlimited) {
+      throw new RangeError(
+        `Route ${unlimited.method} ${table.prefix}${unlimited.path} names bucket ${JSON.stringify(unlimited.bucket)}, which has no limit`,
+      );
+    }
+  }
+}
+
 /** Is `path` the prefix itself or below it? */
 function isUnder(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
@@ -204,8 +223,9 @@ function buildState(world: World, gateway: Gateway): SandboxState {
     })),
     rateLimited: traffic.rateLimited,
     requests: traffic.requests,
-    requestsByBucket: { ...traffic.requestsByBucket },
-    rateLimitedByBucket: { ...traffic.rateLimitedByBucket },
+    // Typed by TempNumber's buckets: the shipped sandbox runs the v1 table (see SandboxState).
+    requestsByBucket: { ...traffic.requestsByBucket } as Record<BucketId, number>,
+    rateLimitedByBucket: { ...traffic.rateLimitedByBucket } as Record<BucketId, number>,
     sms: world.sms.map((s) => ({ ...s })),
     balances: Object.fromEntries([...world.accounts.values()].map((a) => [a.hash, a.balance])),
     faults: { ...gateway.faults },
