@@ -1,0 +1,164 @@
+/**
+ * The v1 provider's tables: every v1 status is exactly one neutral state, and the neutral table
+ * answers every question the broker asks today (waiting, SMS, final, refund verdict, delivery
+ * outcome) exactly as the v1 status table and the broker's own rules answer it — so wiring the
+ * broker to the seam changes no decision. Plus the registry and the id rule.
+ */
+import { expect, test } from '@playwright/test';
+import {
+  ACTIVATION_STATUSES,
+  type ActivationStatus,
+  ConfigurationError,
+  ENDPOINTS,
+  ERROR_NAMES,
+  RATE_LIMITS,
+} from '../../src/api/index.ts';
+import { refundVerdict } from '../../src/broker/server/activations.ts';
+import { DEFAULT_PENDING_CAP } from '../../src/broker/server/context.ts';
+import { historyOutcome } from '../../src/broker/server/guard-runtime.ts';
+import { DELIVERY_RULE } from '../../src/broker/server/guards.ts';
+import {
+  ACTIVATION_STATES,
+  type ActivationState,
+  createProvider,
+  DEFAULT_PROVIDER,
+  PROVIDERS,
+} from '../../src/providers/index.ts';
+import {
+  stateOfV1Status,
+  V1_MAX_HISTORY_LIMIT,
+  V1_OPERATIONS,
+  V1_RULES,
+  V1_STATES,
+} from '../../src/providers/tempnumber-v1/tables.ts';
+import { SANDBOX_RULES } from '../../src/sandbox/index.ts';
+import { startRawServer } from './client-raw-server.ts';
+
+const V1_STATUSES = Object.keys(ACTIVATION_STATUSES) as ActivationStatus[];
+const STATES = Object.keys(ACTIVATION_STATES) as ActivationState[];
+
+test.describe('every v1 status maps to exactly one neutral state', () => {
+  test('the status table has one row per v1 status, and each row names a neutral state', () => {
+    expect(Object.keys(V1_STATES).sort()).toEqual([...V1_STATUSES].sort());
+    for (const status of V1_STATUSES) {
+      expect(STATES.filter((state) => state === V1_STATES[status])).toHaveLength(1);
+    }
+  });
+
+  test('every neutral state but `unknown` is reached by some v1 status', () => {
+    const reached = new Set<ActivationState>(Object.values(V1_STATES));
+    expect(STATES.filter((state) => !reached.has(state))).toEqual(['unknown']);
+  });
+
+  test('a status the table does not know is `unknown`: neither waiting nor final', () => {
+    for (const status of ['cancelled', 'SMSRECEIVED', '', 'constructor', 'hasOwnProperty']) {
+      expect(stateOfV1Status(status)).toBe('unknown');
+    }
+    expect(ACTIVATION_STATES.unknown).toMatchObject({ waiting: false, final: false });
+  });
+});
+
+test.describe('the neutral state answers as the v1 table and the broker do today', () => {
+  for (const status of V1_STATUSES) {
+    const v1 = ACTIVATION_STATUSES[status];
+    const neutral = ACTIVATION_STATES[V1_STATES[status]];
+
+    test(`${status} → ${V1_STATES[status]}: waiting, SMS and final agree with ACTIVATION_STATUSES`, () => {
+      expect({ waiting: neutral.waiting, hasSms: neutral.hasSms, final: neutral.final }).toEqual(v1);
+    });
+
+    test(`${status}: the refund verdict of a cancelled activation is the broker's`, () => {
+      expect(neutral.refunded).toBe(refundVerdict(status));
+    });
+
+    test(`${status}: the delivery-rate outcome is the one the start-up history read records`, () => {
+      const outcome = neutral.delivered ? 'sms' : neutral.final ? 'noSms' : 'pending';
+      expect(outcome).toBe(historyOutcome({ status }));
+    });
+  }
+});
+
+test.describe('operations and limits', () => {
+  test('each operation that sends a request names a v1 endpoint; cancel and finalize send none', () => {
+    for (const [operation, endpoint] of Object.entries(V1_OPERATIONS)) {
+      if (operation === 'cancel' || operation === 'finalize') expect(endpoint).toBeNull();
+      else expect(Object.keys(ENDPOINTS)).toContain(endpoint);
+    }
+  });
+
+  test('the provider declares the published limits and the bucket of each operation', () => {
+    const provider = createProvider('tempnumber-v1', { apiKey: 'unit-key-0123456789' });
+    expect(provider.limits.table).toBe(RATE_LIMITS);
+    expect(provider.limits.bucketOf).toEqual({
+      lease: 'POST /activations',
+      read: 'GET /activations/:id',
+      history: 'GET /activations',
+      retry: 'PUT /activations/:id',
+      cancel: null,
+      finalize: null,
+      balance: 'GET /user/balance',
+      price: 'GET /services/:serviceId/countries/:countryId',
+      priceList: 'GET /services/pricelistByCountry',
+    });
+    expect(provider.capabilities).toMatchObject({ cancel: false, finalize: false });
+  });
+
+  test('the account rules are the ones the broker and the sandbox hold today', () => {
+    // Until the broker reads them from the provider, the copies must not drift apart.
+    expect(V1_RULES.delivery).toEqual({
+      minSmsShare: DELIVERY_RULE.minSmsShare,
+      countedFrom: DELIVERY_RULE.countedFrom,
+      windowMs: DELIVERY_RULE.windowApiMs,
+    });
+    expect(V1_RULES.delivery).toEqual({
+      minSmsShare: SANDBOX_RULES.deliveryRule.minSuccessRatio,
+      countedFrom: SANDBOX_RULES.deliveryRule.minActivations,
+      windowMs: SANDBOX_RULES.deliveryRule.windowMs,
+    });
+    expect(V1_RULES.pendingCap).toBe(DEFAULT_PENDING_CAP);
+    expect(V1_RULES.pendingCap).toBe(SANDBOX_RULES.pendingCap);
+    expect(V1_RULES.defaultLifetimeMs).toBe(SANDBOX_RULES.activationLifetimeS * 1000);
+    expect(V1_MAX_HISTORY_LIMIT).toBe(SANDBOX_RULES.history.maxLimit);
+  });
+
+  test('the error families are ERROR_NAMES read by name', () => {
+    const provider = createProvider('tempnumber-v1', { apiKey: 'unit-key-0123456789' });
+    expect(Object.keys(provider.errorFamilies).sort()).toEqual(Object.keys(ERROR_NAMES).sort());
+    for (const [name, row] of Object.entries(ERROR_NAMES)) {
+      expect(provider.errorFamilies[name]).toBe(row.family);
+    }
+  });
+});
+
+test.describe('ids and the registry', () => {
+  test('an id that is not a positive decimal integer fails before any request', async () => {
+    const server = await startRawServer(() => ({ status: 200, body: { result: 'success' } }));
+    try {
+      const provider = createProvider('tempnumber-v1', {
+        apiKey: 'unit-key-0123456789',
+        baseUrl: server.baseUrl,
+      });
+      for (const id of ['abc', '12x', '0', '-5', '1e3', '007', ' 7', '99999999999999999999']) {
+        await expect(provider.read(id)).rejects.toBeInstanceOf(ConfigurationError);
+        await expect(provider.retry(id)).rejects.toBeInstanceOf(ConfigurationError);
+        await expect(provider.cancel(id)).rejects.toBeInstanceOf(ConfigurationError);
+        await expect(provider.finalize(id)).rejects.toBeInstanceOf(ConfigurationError);
+      }
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an unknown provider name is a ConfigurationError that lists the known ones', () => {
+    expect(() => createProvider('platfone', { apiKey: 'unit-key-0123456789' })).toThrow(
+      /Expected the provider to be one of tempnumber-v1, got "platfone"/,
+    );
+    expect(() => createProvider('toString', { apiKey: 'unit-key-0123456789' })).toThrow(ConfigurationError);
+  });
+
+  test('the default provider is registered and brings its own base URL', () => {
+    expect(PROVIDERS[DEFAULT_PROVIDER].defaultBaseUrl).toBe('https://tn-api.com/api/v1');
+    expect(createProvider(DEFAULT_PROVIDER, { apiKey: 'unit-key-0123456789' }).id).toBe(DEFAULT_PROVIDER);
+  });
+});
