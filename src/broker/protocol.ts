@@ -1,15 +1,23 @@
 /**
  * The broker's wire protocol: newline-delimited JSON over a Unix domain socket, one request and
  * one response per line, matched by `id`. Requests may be answered out of order (a `wait` can
- * be held while a `lease` is answered). ONE file, read by the broker server and its client.
+ * be held while a `lease` is answered). ONE file, read by the broker server and its client; the
+ * shapes it carries that other layers share (the activation record, the SMS) are the contract's.
  *
  * Every activation a broker hands out belongs to the connection that leased it: when that
  * connection closes (the worker exited or was killed) or stops sending heartbeats, the broker
  * releases its activations as cancelled.
  */
 
-import type { ActivationId, ActivationState } from '../contract/activation.ts';
+import type {
+  ActivationId,
+  ActivationRecord,
+  ActivationState,
+  LeaseRequest,
+  SkippedCountry,
+} from '../contract/activation.ts';
 import type { WireError } from '../contract/errors/wire.ts';
+import type { SmsMessage } from '../contract/phone.ts';
 import type {
   PriceListEntry,
   PriceQuote,
@@ -25,72 +33,6 @@ export const MAX_WAIT_HOLD_MS = 20_000;
 
 /** A client sends `heartbeat` this often; the broker drops a client silent for 3 intervals. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
-
-/** Outcome of an activation in the ledger. */
-export type Outcome =
-  /** Leased, the test may still wait for an SMS. */
-  | 'waiting'
-  /** Released after an SMS arrived (billed; v1 has no finalize call, billing happened at the SMS). */
-  | 'finalized'
-  /** Released without an SMS; the broker watches it until expiry to learn whether it was refunded. */
-  | 'cancelled'
-  /**
-   * A lease intent (id `intent:…`): written before `POST /activations` leaves, open while its
-   * answer is not known — on the wire, lost, or not yet looked up in the history. Closed as
-   * `cancelled` with status `leasedAs:<id>`, `notLeased` or `notSent`.
-   */
-  | 'unknown';
-
-/** Ledger ids of lease intents start with this; no provider's activation id does. */
-export const INTENT_ID_PREFIX = 'intent:';
-
-/** Whether a ledger record is a lease intent rather than an activation. */
-export function isIntentId(id: ActivationId): boolean {
-  return id.startsWith(INTENT_ID_PREFIX);
-}
-
-/** What the ledger and `activations` show for one activation; safe to print (no key). */
-export interface ActivationRecord {
-  /** The provider's id, as text (docs/decisions/0016); a lease intent's starts with `intent:`. */
-  id: ActivationId;
-  /** '+E.164' */
-  number: string;
-  service: string;
-  country: string;
-  price: number;
-  /** Last state seen, in the provider's neutral terms: what the broker decides on. */
-  state: ActivationState;
-  /** Last status seen in the API's own words (for people and logs; an intent's progress). */
-  status: string;
-  outcome: Outcome;
-  /** For cancelled ones: true once the API reported `refunded`, false if a late SMS was billed, undefined while unknown. */
-  refunded: boolean | undefined;
-  /** Who leased it: e.g. "pid 1234 · worker 2 · signup.spec.ts › sign up". */
-  owner: string;
-  /** Real wall-clock ISO times. */
-  leasedAt: string;
-  expiresAt: string;
-  releasedAt: string | undefined;
-  /** When the broker first saw an SMS (real wall clock), if any. */
-  smsAt: string | undefined;
-  /**
-   * Found only through the history after a lease's answer was lost, and not provably this
-   * broker's (without Redis another broker or tool may share the key): never handed to a test,
-   * released at once and watched until it ends. See docs/decisions/0013.
-   */
-  orphan?: true;
-}
-
-/** One SMS as the test sees it. */
-export interface SmsMessage {
-  text: string;
-  /** The API's own `code` field ('' when it had none). */
-  apiCode: string;
-  /** Real wall-clock ISO time at which the broker saw it. */
-  receivedAt: string;
-  /** Increases with each SMS of the activation (retry → next SMS has a higher sequence). */
-  sequence: number;
-}
 
 export type BrokerRequest =
   | {
@@ -209,24 +151,13 @@ export type BrokerResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: WireError };
 
-/** What a `lease` asks for: the same shape from the client to the lease journey. */
-export interface LeaseRequest {
-  service: string;
-  /** Tried in order when one has no numbers or is over the price. */
-  countries: string[];
-  /** USD; sent as `expectedPrice`. */
-  maxPrice?: number | undefined;
-  /** Who the number is for, as the ledger and `status` show it. */
-  owner?: string | undefined;
-}
-
 /** Result of `lease`. */
 export interface LeaseResult {
   record: ActivationRecord;
   /** Milliseconds (real) the lease waited for budget before its request was sent. */
   budgetWaitMs: number;
   /** Countries tried before this one, with why each was skipped. */
-  skipped: Array<{ country: string; reason: string }>;
+  skipped: SkippedCountry[];
   /** Real ms the broker spent on its own work for this lease (not budget, not API requests). */
   brokerOverheadMs?: number;
 }

@@ -3,9 +3,9 @@
  * leased, its status, outcome and (for cancelled ones) whether it was refunded. Read from the
  * running broker, or from the ledger file when none runs (never starts one).
  */
-import { accountPaths, connectRunningBroker, readLedgerFile } from '../broker/client/running-broker.ts';
-import type { ActivationRecord } from '../broker/protocol.ts';
+import { accountPaths, connectRunningBroker, readLedgerFile } from '../broker/client/find-or-start.ts';
 import type { Settings } from '../config/settings.ts';
+import type { ActivationRecord } from '../contract/activation.ts';
 import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
 import { formatTable, formatUsd } from './format-table.ts';
 import { runCliCommand } from './run-cli-command.ts';

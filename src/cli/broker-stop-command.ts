@@ -6,7 +6,7 @@
  * it refused (activations waiting, without `--force`).
  */
 
-import { accountPaths, connectRunningBroker } from '../broker/client/running-broker.ts';
+import { accountPaths, connectRunningBroker } from '../broker/client/find-or-start.ts';
 import { waitForRelease } from '../broker/lock-file.ts';
 import type { StopResult } from '../broker/protocol.ts';
 import { accountId } from '../config/settings.ts';

@@ -3,8 +3,8 @@
  * print one actionable line each. Exit 0 when nothing failed (warnings allowed), 1 otherwise.
  */
 
+import type { CheckResult } from '../contract/preflight-result.ts';
 import { DEFAULT_ESTIMATE } from '../preflight/balance-estimate.ts';
-import type { CheckResult } from '../preflight/check-types.ts';
 import { runPreflight } from '../preflight/run-preflight.ts';
 import { type CommandSpec, type OptionsSpec, parseAmountOption, parseIntegerOption } from './cli-args.ts';
 import { runCliCommand } from './run-cli-command.ts';

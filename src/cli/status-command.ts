@@ -4,7 +4,7 @@
  * of each endpoint. Never starts a broker. Exit 0 when one runs, 6 when none does.
  */
 
-import { accountPaths, connectRunningBroker } from '../broker/client/running-broker.ts';
+import { accountPaths, connectRunningBroker } from '../broker/client/find-or-start.ts';
 import type { BrokerStatus } from '../broker/protocol.ts';
 import { accountId } from '../config/settings.ts';
 import { displayUrl } from '../preflight/display-url.ts';

@@ -1,7 +1,9 @@
 /**
- * The preflight: the checks `doctor` prints and the globalSetup helper enforces. Re-exported
- * from the package's main entry for users who run it from their own globalSetup.
+ * `playwright-tempnumber/preflight`: the checks `doctor` prints and the globalSetup helper
+ * enforces, for users who run them from their own globalSetup or script. Also re-exported from
+ * the package's main entry. Every export is named here (no `export *`).
  */
-export type { CheckId, CheckLevel, CheckResult } from './check-types.ts';
-export { PreflightError } from './preflight-error.ts';
+export type { SettingsOverrides } from '../config/settings.ts';
+export { PreflightError } from '../contract/errors/preflight-error.ts';
+export type { CheckId, CheckLevel, CheckResult } from '../contract/preflight-result.ts';
 export { type PreflightOptions, type PreflightReport, runPreflight } from './run-preflight.ts';

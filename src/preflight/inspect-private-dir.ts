@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import { access, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CheckOutcome } from './check-types.ts';
+import type { CheckOutcome } from '../contract/preflight-result.ts';
 
 /** The verdict on one folder, and whether it exists at all. */
 export async function inspectPrivateDir(dir: string): Promise<CheckOutcome & { exists: boolean }> {

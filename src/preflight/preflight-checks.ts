@@ -2,7 +2,8 @@
  * The checks of `doctor` and of the globalSetup preflight, in the order they run: ONE table.
  * Order matters: the API checks share one balance request and each needs the one before it.
  */
-import type { CheckId, PreflightCheck } from './check-types.ts';
+import type { CheckId } from '../contract/preflight-result.ts';
+import type { PreflightCheck } from './check-types.ts';
 import { apiKeyCheck } from './checks/api-key-check.ts';
 import { balanceCheck } from './checks/balance-check.ts';
 import { brokerCheck } from './checks/broker-check.ts';

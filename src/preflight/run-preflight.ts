@@ -13,8 +13,9 @@ import {
   type SettingsOverrides,
   type SettingsSources,
 } from '../config/settings.ts';
+import type { CheckId, CheckResult } from '../contract/preflight-result.ts';
 import { DEFAULT_ESTIMATE } from './balance-estimate.ts';
-import type { BalanceProbe, CheckId, CheckResult, PreflightContext } from './check-types.ts';
+import type { BalanceProbe, PreflightContext } from './check-types.ts';
 import { inspectBroker } from './checks/broker-check.ts';
 import { urlSecrets } from './display-url.ts';
 import { PREFLIGHT_CHECKS } from './preflight-checks.ts';

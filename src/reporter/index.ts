@@ -128,5 +128,11 @@ export default class TempNumberReporter implements Reporter {
   }
 }
 
-export type { ActivationReport } from './activations-attachment.ts';
+export type { ActivationReport, ActivationsAttachment } from './activations-attachment.ts';
+export {
+  ACTIVATIONS_ATTACHMENT_CONTENT_TYPE,
+  ACTIVATIONS_ATTACHMENT_NAME,
+  serializeActivationsAttachment,
+} from './activations-attachment.ts';
+export { formatMs, formatUsd } from './format-summary.ts';
 export type { RunSummary } from './summarize-activations.ts';

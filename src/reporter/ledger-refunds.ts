@@ -5,11 +5,10 @@
  * Best effort: no key, no ledger, or an unreadable one simply leaves refunds unknown.
  */
 import { readFileSync } from 'node:fs';
-import type { ActivationRecord } from '../broker/protocol.ts';
+import { parseLedgerLine } from '../broker/ledger.ts';
 import { runtimePaths } from '../broker/runtime-paths.ts';
-import { parseLedgerLine } from '../broker/server/ledger.ts';
 import { accountId, resolveSettings } from '../config/settings.ts';
-import type { ActivationId } from '../contract/activation.ts';
+import type { ActivationId, ActivationRecord } from '../contract/activation.ts';
 import type { ActivationReport } from './activations-attachment.ts';
 
 /** Path of the ledger of the account the environment names, or undefined when none is configured. */

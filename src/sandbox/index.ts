@@ -4,20 +4,25 @@
  */
 
 export { COUNTRIES, type CountryId, type CountryPlan } from './catalog/countries.ts';
-export { PAIRS_WITHOUT_NUMBERS, PRICE_TABLE, VIRTUAL_PAIRS } from './catalog/price-table.ts';
-export { SERVICES, type ServiceId, type ServiceInfo } from './catalog/services.ts';
-export { accountHash } from './core/account.ts';
+export {
+  PAIRS_WITHOUT_NUMBERS,
+  PRICE_TABLE,
+  SERVICES,
+  type ServiceId,
+  type ServiceInfo,
+  VIRTUAL_PAIRS,
+} from './catalog/offers.ts';
 export type {
   CoreDrop,
   CoreHold,
   CoreReply,
   CoreRequest,
   CoreResponse,
+  Faults,
+  SandboxActivation,
   SandboxCore,
-} from './core/core-types.ts';
-export { createSandboxCore, type SandboxCoreOptions } from './core/create-sandbox-core.ts';
-export type { Faults } from './core/faults.ts';
-export { SANDBOX_RULES } from './core/sandbox-rules.ts';
-export type { SandboxActivation, SandboxState } from './core/state-snapshot.ts';
-export type { SmsRecord } from './core/world.ts';
-export { type Sandbox, type SandboxOptions, startSandbox } from './start-sandbox.ts';
+  SandboxState,
+} from './core/route-table.ts';
+export type { SandboxCoreOptions } from './core/sandbox-core.ts';
+export { accountHash, SANDBOX_RULES, type SmsRecord } from './core/world.ts';
+export { createSandboxCore, type Sandbox, type SandboxOptions, startSandbox } from './sandbox.ts';

@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
-import { parseLedgerLine } from '../../src/broker/server/ledger.ts';
+import { parseLedgerLine } from '../../src/broker/ledger.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 
 const repoRoot = join(import.meta.dirname, '../..');

@@ -11,7 +11,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox } from '../../src/sandbox/index.ts';
 import {
   attachedActivations,

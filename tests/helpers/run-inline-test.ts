@@ -15,10 +15,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import type { JSONReport } from '@playwright/test/reporter';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
+import { isListed, parseLedgerLine } from '../../src/broker/ledger.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
-import { isListed, parseLedgerLine } from '../../src/broker/server/ledger.ts';
 import { accountId } from '../../src/config/settings.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox, type SandboxState, startSandbox } from '../../src/sandbox/index.ts';
 
 /** The repo root (what `playwright-tempnumber` resolves to). */

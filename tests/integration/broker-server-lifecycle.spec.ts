@@ -1,7 +1,8 @@
 import { chmod, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActivationRecord, WaitResult } from '../../src/broker/protocol.ts';
+import type { WaitResult } from '../../src/broker/protocol.ts';
 import type { DiscoveryInfo } from '../../src/broker/runtime-paths.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { stopBrokerProcess } from '../helpers/broker-server-process.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 import { connectBrokerSocket } from '../helpers/broker-socket.ts';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { ActivationRecord, LeaseResult, ReleaseResult, WaitResult } from '../../src/broker/protocol.ts';
+import type { LeaseResult, ReleaseResult, WaitResult } from '../../src/broker/protocol.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 
 const ledgerRecord = async (path: string, id: number): Promise<ActivationRecord | undefined> => {

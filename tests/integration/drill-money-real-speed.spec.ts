@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { test as base, expect } from '@playwright/test';
 import { type BrokerClient, connectBroker } from '../../src/broker/index.ts';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import {
   type BrokerProcess,

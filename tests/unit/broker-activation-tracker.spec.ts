@@ -1,5 +1,4 @@
 import { expect, test } from '@playwright/test';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
 import { pollTiming } from '../../src/broker/server/poll-plan.ts';
 import {
   type ChangeReason,
@@ -8,6 +7,7 @@ import {
   newSmsState,
   type TrackedActivation,
 } from '../../src/broker/server/tracker.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 
 const setup = (outcome: ActivationRecord['outcome'] = 'waiting') => {
   let now = 1_000_000;

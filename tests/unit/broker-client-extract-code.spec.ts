@@ -1,11 +1,11 @@
 import { expect, test } from '@playwright/test';
+import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
 import {
   type CodeSource,
   compileCodePattern,
   DEFAULT_CODE_PATTERN,
   extractCode,
-} from '../../src/broker/client/extract-code.ts';
-import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
+} from '../../src/contract/sms-code.ts';
 
 const cases: Array<{
   title: string;

@@ -7,6 +7,7 @@ import { ConfigurationError } from '../../src/contract/errors/configuration-erro
 import { ConnectionLostError } from '../../src/contract/errors/connection-lost-error.ts';
 import { GuardError } from '../../src/contract/errors/guard-error.ts';
 import { NetworkError } from '../../src/contract/errors/network-error.ts';
+import { PreflightError } from '../../src/contract/errors/preflight-error.ts';
 import { PriceChangedError } from '../../src/contract/errors/price-changed-error.ts';
 import { RateLimitedError } from '../../src/contract/errors/rate-limited-error.ts';
 import { SmsTimeoutError } from '../../src/contract/errors/sms-timeout-error.ts';
@@ -91,6 +92,14 @@ const originals: Array<[string, Error, abstract new (...args: never) => Error]> 
   ['ConnectionLostError', new ConnectionLostError('/tmp/tn/broker.sock'), ConnectionLostError],
   ['StoreUnavailableError', new StoreUnavailableError('redis://127.0.0.1:6379'), StoreUnavailableError],
   ['BrokerStartError', new BrokerStartError('already running', { runningPid: 7 }), BrokerStartError],
+  [
+    'PreflightError',
+    new PreflightError([
+      { id: 'api-key', title: 'API key', level: 'fail', ok: false, line: 'TempNumber refused the key' },
+      { id: 'balance', title: 'Balance', level: 'warn', ok: true, line: 'balance unknown', skipped: true },
+    ]),
+    PreflightError,
+  ],
   ['TempNumberError', new TempNumberError('plain'), TempNumberError],
 ];
 

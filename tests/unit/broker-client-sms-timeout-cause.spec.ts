@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { smsTimeoutCause, type WaitObservation } from '../../src/broker/client/sms-timeout-cause.ts';
+import { smsTimeoutCause, type WaitObservation } from '../../src/broker/client/phone.ts';
 
 const base: WaitObservation = {
   number: '+18454123223',

@@ -2,8 +2,8 @@ import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import type { ActivationRecord } from '../../src/broker/protocol.ts';
-import { openLedger } from '../../src/broker/server/ledger.ts';
+import { openLedger } from '../../src/broker/ledger.ts';
+import type { ActivationRecord } from '../../src/contract/activation.ts';
 
 const record = (id: number, patch: Partial<ActivationRecord> = {}): ActivationRecord => ({
   id,

@@ -1,11 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { PHONE_OPTION_DEFAULTS } from '../../fixtures/options.ts';
-import {
-  LEASE_OPTION_NAMES,
-  toLeaseRequest,
-  validateCodePattern,
-  validateTimeoutMs,
-} from '../../fixtures/validate-options.ts';
+import { LEASE_OPTION_NAMES, toLeaseRequest } from '../../src/contract/activation.ts';
+import { validateCodePattern, validateTimeoutMs } from '../../src/contract/phone.ts';
 
 test.describe('option validation', () => {
   test('the defaults make a valid lease request', () => {

@@ -1,7 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { COUNTRIES, type CountryId } from '../../src/sandbox/catalog/countries.ts';
-import { drawPhoneNumber } from '../../src/sandbox/catalog/number-generator.ts';
-import { createRandom } from '../../src/sandbox/core/random.ts';
+import { COUNTRIES, type CountryId, drawPhoneNumber } from '../../src/sandbox/catalog/countries.ts';
+import { createRandom } from '../../src/sandbox/core/world.ts';
 
 const NATIONAL: Record<CountryId, RegExp> = {
   us: /^[2-9]\d{2}[2-9]\d{6}$/,

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { extractSmsCode } from '../../src/sandbox/core/sms-code.ts';
+import { extractSmsCode } from '../../src/sandbox/core/world.ts';
 
 /** The first run of 4–8 digits that is not part of a longer run; empty when none. */
 const CODES: Array<[text: string, code: string]> = [

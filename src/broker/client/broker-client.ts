@@ -5,11 +5,17 @@
  */
 
 import { accountId, resolveSettings, type Settings } from '../../config/settings.ts';
-import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
-import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
-import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
 import {
   type ActivationRecord,
+  type CheckedLeaseRequest,
+  LEASE_OPTION_NAMES,
+  type LeaseOptions,
+  toLeaseRequest,
+} from '../../contract/activation.ts';
+import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
+import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
+import type { Phone } from '../../contract/phone.ts';
+import {
   type BrokerStatus,
   HEARTBEAT_INTERVAL_MS,
   type LeaseResult,
@@ -18,11 +24,9 @@ import {
   type ReadWhat,
 } from '../protocol.ts';
 import { type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
-import type { CallOptions, RequestBody } from './broker-call.ts';
-import type { BrokerSession } from './discovery.ts';
+import type { BrokerSession, CallOptions, RequestBody } from './broker-connection.ts';
 import { findOrStartBroker } from './find-or-start.ts';
-import { PhoneHandle } from './phone-handle.ts';
-import type { Phone } from './phone-types.ts';
+import { PhoneHandle } from './phone.ts';
 
 /** Options of {@link connectBroker}; each defaults from the environment / `.env` (TEMPNUMBER_*). */
 export interface ConnectBrokerOptions {
@@ -48,26 +52,19 @@ export interface ConnectBrokerOptions {
   startTimeoutMs?: number;
 }
 
-/** Options of {@link BrokerClient.lease}. */
-export interface LeaseOptions {
-  /** TempNumber service id, e.g. 'facebook'. */
-  service: string;
-  /** Country id, or several tried in order when one has no numbers or is over the price. */
-  country: string | string[];
-  /** Refuse a number more expensive than this (sent as `expectedPrice`). */
-  maxPrice?: number;
-  /** Overrides the client's owner for this activation (e.g. the test title). */
-  owner?: string;
-}
-
 /** A connection to the account's broker. */
 export interface BrokerClient {
   /** Pid of the broker currently connected (changes after a broker restart). */
   readonly brokerPid: number;
   /** The account's runtime files (ledger, log…). */
   readonly paths: RuntimePaths;
-  /** Lease a number; waits for budget as needed (see {@link Phone.budgetWaitMs}). */
-  lease(options: LeaseOptions): Promise<Phone>;
+  /**
+   * Lease a number; waits for budget as needed (see {@link Phone.budgetWaitMs}). The options are
+   * checked and normalized here ({@link toLeaseRequest}: ids trimmed and lower-cased), unless
+   * they are a request that function already built (the fixture checks its options itself, to
+   * name them in messages).
+   */
+  lease(options: LeaseOptions | CheckedLeaseRequest): Promise<Phone>;
   status(): Promise<BrokerStatus>;
   /** Every activation in the broker's ledger. */
   activations(): Promise<ActivationRecord[]>;
@@ -135,28 +132,21 @@ class Client implements BrokerClient {
     return this.#session.pid;
   }
 
-  async lease(options: LeaseOptions): Promise<Phone> {
-    const countries = typeof options.country === 'string' ? [options.country] : [...options.country];
-    if (typeof options.service !== 'string' || options.service === '') {
-      throw new ConfigurationError(`Expected \`service\` to be a non-empty string, got ${options.service}.`);
-    }
-    if (countries.length === 0 || countries.some((c) => typeof c !== 'string' || c === '')) {
-      throw new ConfigurationError(
-        `Expected \`country\` to be a country id or a non-empty list of them, got ${JSON.stringify(options.country)}.`,
-      );
-    }
+  async lease(options: LeaseOptions | CheckedLeaseRequest): Promise<Phone> {
+    const request = toLeaseRequest(options, LEASE_OPTION_NAMES);
+    const { service, countries } = request;
     const body: RequestBody = {
       op: 'lease',
-      service: options.service,
+      service,
       countries,
-      owner: options.owner ?? this.#owner,
-      ...(options.maxPrice === undefined ? {} : { maxPrice: options.maxPrice }),
+      owner: request.owner ?? this.#owner,
+      ...(request.maxPrice === undefined ? {} : { maxPrice: request.maxPrice }),
     };
     const result = await this.#call<LeaseResult>(body, {
       timeoutMs: LEASE_TIMEOUT_MS,
       resend: false,
       doing:
-        `leasing a ${options.service} number (${countries.join(', ')}); if the lease went through, ` +
+        `leasing a ${service} number (${countries.join(', ')}); if the lease went through, ` +
         `it is recorded in the ledger at ${this.paths.ledger} and will be reconciled by the next broker`,
     });
     const phone = new PhoneHandle(result, {

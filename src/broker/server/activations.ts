@@ -5,11 +5,11 @@
  * reconciliation of what a previous broker left in the ledger.
  */
 
+import type { ActivationRecord } from '../../contract/activation.ts';
 import { ACTIVATION_STATES, type ActivationId, type ActivationState } from '../../contract/activation.ts';
 import type { ApiError } from '../../contract/errors/api-error.ts';
 import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
-import type { ActivationRecord } from '../protocol.ts';
 import {
   type BrokerContext,
   brokerError,

@@ -6,6 +6,7 @@
 import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
 import type { ProviderCallOptions, SmsProvider } from '../../providers/provider.ts';
+import { isListed } from '../ledger.ts';
 import type { BrokerStatus, ReadQuery, ReadResults, ReadWhat } from '../protocol.ts';
 import {
   type BrokerRequest,
@@ -21,7 +22,6 @@ import { adopt, releaseActivation, retryActivation } from './activations.ts';
 import type { BrokerContext, ClientConnection } from './context.ts';
 import { brokerError, RelayedError } from './context.ts';
 import { lease } from './lease.ts';
-import { isListed } from './ledger.ts';
 import type { TrackedActivation } from './tracker.ts';
 
 /*

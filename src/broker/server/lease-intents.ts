@@ -25,9 +25,14 @@
  * broker a few times, and by every broker at start.
  */
 import { maxInFlightMs } from '../../config/settings.ts';
-import { type ActivationId, compareActivationIds } from '../../contract/activation.ts';
+import {
+  type ActivationId,
+  type ActivationRecord,
+  compareActivationIds,
+  INTENT_ID_PREFIX,
+  isIntentId,
+} from '../../contract/activation.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
-import { type ActivationRecord, INTENT_ID_PREFIX, isIntentId } from '../protocol.ts';
 import { registerLease, releaseActivation } from './activations.ts';
 import type { BrokerContext } from './context.ts';
 

@@ -5,11 +5,11 @@
  * skip to the next country, try again, fail, or look the answer up in the history first.
  */
 import { randomUUID } from 'node:crypto';
-import type { ActivationId } from '../../contract/activation.ts';
+import type { ActivationId, LeaseRequest } from '../../contract/activation.ts';
 import type { ApiError } from '../../contract/errors/api-error.ts';
 import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
-import type { LeaseRequest, LeaseResult } from '../protocol.ts';
+import type { LeaseResult } from '../protocol.ts';
 import { DELIVERY_WINDOW_API_MS, lifetimeRealMs, registerLease, releaseActivation } from './activations.ts';
 import type { BrokerContext, ClientConnection } from './context.ts';
 import { brokerError, relay } from './context.ts';

@@ -17,6 +17,7 @@ import { BrokerStartError } from '../../contract/errors/broker-start-error.ts';
 import { createStoreBudget } from '../../limits/budget.ts';
 import { scaledLimits, scaledMaxWaitMs } from '../../limits/rate-limits.ts';
 import { createProvider, DEFAULT_PROVIDER } from '../../providers/index.ts';
+import { openLedger } from '../ledger.ts';
 import { type HeldLock, lockHolder, tryAcquireLock } from '../lock-file.ts';
 import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
@@ -35,7 +36,6 @@ import {
 import { createGuardRuntime } from './guard-runtime.ts';
 import { type BrokerControl, handleRequest } from './handlers.ts';
 import { isSettlingIntents, reconcileOpenIntents, scheduleIntentReconcile } from './lease-intents.ts';
-import { openLedger } from './ledger.ts';
 import { pollTiming } from './poll-plan.ts';
 import { createCentralPoller } from './poller.ts';
 import { createStore } from './store/create-store.ts';

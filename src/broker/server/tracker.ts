@@ -3,9 +3,12 @@
  * (which SMS is new — the API shows only the latest), who owns it, what the poller should watch,
  * and the `wait` requests held until an SMS newer than the client's arrives.
  */
+
+import type { ActivationRecord } from '../../contract/activation.ts';
 import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
+import type { SmsMessage } from '../../contract/phone.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
-import type { ActivationRecord, SmsMessage, WaitResult } from '../protocol.ts';
+import type { WaitResult } from '../protocol.ts';
 import type { PollTiming, WatchTarget } from './poll-plan.ts';
 
 /*

@@ -11,6 +11,7 @@ import { ConfigurationError } from './configuration-error.ts';
 import { ConnectionLostError } from './connection-lost-error.ts';
 import { GuardError } from './guard-error.ts';
 import { NetworkError } from './network-error.ts';
+import { PreflightError } from './preflight-error.ts';
 import { PriceChangedError } from './price-changed-error.ts';
 import { RateLimitedError } from './rate-limited-error.ts';
 import { SmsTimeoutError } from './sms-timeout-error.ts';
@@ -41,6 +42,7 @@ const ERROR_CLASSES = {
   ConnectionLostError,
   StoreUnavailableError,
   BrokerStartError,
+  PreflightError,
 } as const satisfies Record<string, abstract new (...args: never[]) => TempNumberError>;
 
 /** Every class name the wire carries: each must round-trip (tests/unit/broker-client-rebuild-error.spec.ts). */
@@ -87,6 +89,11 @@ export function toWireError(error: unknown): WireError {
   return wire;
 }
 
+/** JSON data: primitives, and arrays and plain objects of them (a PreflightError's `results`). */
 function isPlainData(value: unknown): boolean {
-  return value === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof value);
+  if (value === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof value)) return true;
+  if (Array.isArray(value)) return value.every(isPlainData);
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.values(value).every(isPlainData);
 }

@@ -3,7 +3,8 @@ import { isAlive } from '../../broker/lock-file.ts';
 import { PROTOCOL_VERSION } from '../../broker/protocol.ts';
 import { type DiscoveryInfo, runtimePaths } from '../../broker/runtime-paths.ts';
 import type { Settings } from '../../config/settings.ts';
-import type { CheckOutcome, PreflightCheck } from '../check-types.ts';
+import type { CheckOutcome } from '../../contract/preflight-result.ts';
+import type { PreflightCheck } from '../check-types.ts';
 
 /**
  * Is a broker running for this account? Informational: none running is fine (one starts on

@@ -1,11 +1,155 @@
-import type { BucketId } from '../../limits/rate-limits.ts';
-import { RATE_LIMITS } from '../../limits/rate-limits.ts';
-import { type Catalog, createCatalog } from '../catalog/catalog.ts';
-import { type Account, createAccount } from './account.ts';
-import type { ActivationRecord } from './activation-record.ts';
-import type { Faults } from './faults.ts';
-import { createRandom, type Random } from './random.ts';
-import type { VirtualClock } from './virtual-clock.ts';
+/**
+ * The sandbox's world: every account, activation and delivered SMS as plain objects, the API
+ * clock they live on, the rules the sandbox chose where the API is silent, and the lifecycle of
+ * an activation (expiry, billing, refund, the carrier). Route tables read and change it; only
+ * the core creates and resets it. Nothing here knows of routes, HTTP or faults.
+ */
+import { createHash } from 'node:crypto';
+import { ACTIVATION_STATUSES, type ActivationStatus } from '../../api/activation-statuses.ts';
+import { type Clock, monotonicClock } from '../../limits/clock.ts';
+import type { CountryId, PhoneNumber } from '../catalog/countries.ts';
+import { type Catalog, createCatalog, type ServiceId } from '../catalog/offers.ts';
+
+/**
+ * The sandbox's choices where the API is silent (reference "Decisions for this project"), as one
+ * table so tests and docs can quote them instead of repeating numbers.
+ */
+export const SANDBOX_RULES = {
+  /** `numberExpireAt = createdAt + activationLifetimeS` (API seconds). */
+  activationLifetimeS: 1200,
+  /** Activations waiting for an SMS per account before `TooManyActivationsPendingException`. */
+  pendingCap: 20,
+  /** Delivery-rate rule per account + service + country. */
+  deliveryRule: {
+    /** The rule applies once at least this many activations exist in the window. */
+    minActivations: 5,
+    /** Below this share of activations with an SMS the next lease is refused. */
+    minSuccessRatio: 0.07,
+    /** Rolling window, API milliseconds (24 h). */
+    windowMs: 24 * 60 * 60 * 1000,
+  },
+  /** History paging. */
+  history: { defaultLimit: 10, maxLimit: 100 },
+  /**
+   * Ids a sandbox may hand out per millisecond of wall clock before its start: each sandbox
+   * starts at (wall-clock ms at start) × this, so ids never repeat across sandboxes or restarts
+   * as long as none hands out more than this many ids per millisecond it runs. At 1000 the
+   * first id stays below 2^53 until the year 2255.
+   */
+  activationIdsPerMs: 1000,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Time and chance
+
+/**
+ * The sandbox's API clock: API time = start + (real elapsed) × timeScale, in milliseconds.
+ * Timestamps, lifetimes, rate windows and the 24 h delivery window all run on it, so a 2-minute
+ * window passes in 120 ms at 1000×.
+ */
+export interface VirtualClock extends Clock {
+  /** Current API time in unix milliseconds. */
+  now(): number;
+  /** How many times faster than real time the API clock runs. */
+  readonly timeScale: number;
+}
+
+/** Options of {@link createVirtualClock}. */
+interface VirtualClockOptions {
+  /** API milliseconds per real millisecond. Must be positive. */
+  timeScale: number;
+  /** Real, monotonic time source (so an NTP step cannot move the API clock). @default monotonicClock */
+  realClock?: Clock;
+  /** API time at creation, unix ms. @default Date.now() */
+  startMs?: number;
+}
+
+/** Create an API clock that runs `timeScale` times faster than `realClock`. */
+export function createVirtualClock(options: VirtualClockOptions): VirtualClock {
+  const { timeScale } = options;
+  if (!Number.isFinite(timeScale) || timeScale <= 0) {
+    throw new RangeError(`Expected \`timeScale\` to be a positive number, got ${timeScale}`);
+  }
+  const realClock = options.realClock ?? monotonicClock;
+  const realStart = realClock.now();
+  const apiStart = options.startMs ?? Date.now();
+  return {
+    timeScale,
+    // Floor: API timestamps are whole milliseconds, and reads must never go backwards.
+    now: () => Math.floor(apiStart + (realClock.now() - realStart) * timeScale),
+  };
+}
+
+/**
+ * A small seeded PRNG (mulberry32): the sandbox's numbers and fault draws repeat for a given
+ * seed, so a failing test can be replayed exactly.
+ */
+export type Random = () => number;
+
+/** A deterministic generator of floats in [0, 1) for `seed`. */
+export function createRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Round an amount of USD to micro-dollars: balances move by float prices (0.45, 2.15 …), and
+ * without rounding a refund would leave 999.9999999999999 where the user expects 1000.
+ */
+export function roundMoney(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state
+
+/**
+ * One account: each API key is its own account with its own balance and activations (and, at
+ * the gateway, its own rate windows). The key itself is kept only as the map key of the world's
+ * account table; an account is named everywhere else by {@link accountHash}.
+ */
+export interface Account {
+  /** Short sha256 of the key: safe to print, stable across runs. */
+  readonly hash: string;
+  /** USD. */
+  balance: number;
+}
+
+/** A short, non-reversible name for an API key (first 12 hex digits of its sha256). */
+export function accountHash(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 12);
+}
+
+/**
+ * The sandbox's own record of one activation; a dialect turns it into its wire JSON. Its status
+ * vocabulary is the one of ACTIVATION_STATUSES.
+ */
+export interface ActivationRecord {
+  id: number;
+  account: Account;
+  status: ActivationStatus;
+  serviceId: ServiceId;
+  countryId: CountryId;
+  phone: PhoneNumber;
+  /** USD reserved at lease. */
+  price: number;
+  isVirtual: boolean;
+  /** API unix seconds. */
+  createdAt: number;
+  /** API unix seconds. */
+  numberExpireAt: number;
+  /** Text of the SMS that can be read now; emptied by a retry (the API forgets the previous SMS). */
+  message: string;
+  code: string;
+  /** Did any SMS ever arrive? Decides `serviceConsumed` vs `refunded` and the delivery rate. */
+  smsReceived: boolean;
+}
 
 /** One SMS the carrier delivered. */
 export interface SmsRecord {
@@ -19,22 +163,14 @@ export interface SmsRecord {
   deliveredAtRealMs: number;
 }
 
-/** Counters of `/api/v1` traffic, shown in the state. */
-interface TrafficCounters {
-  requests: number;
-  rateLimited: number;
-  requestsByBucket: Record<BucketId, number>;
-  rateLimitedByBucket: Record<BucketId, number>;
-}
-
 /** How the world was created: what a reset goes back to. */
-export interface WorldSeed {
+interface WorldSeed {
   apiKeys: readonly string[];
   balance: number;
   seed: number;
 }
 
-/** All mutable state of the sandbox, as plain objects. Only the core changes it. */
+/** All mutable business state of the sandbox, as plain objects. Only the core resets it. */
 export interface World {
   readonly clock: VirtualClock;
   readonly catalog: Catalog;
@@ -46,21 +182,10 @@ export interface World {
   nextId: number;
   /** Draws phone numbers. */
   numberRandom: Random;
-  /** Draws faults. Separate from numbers so switching faults on does not change the numbers. */
-  faultRandom: Random;
-  faults: Faults;
-  traffic: TrafficCounters;
   sms: SmsRecord[];
   iconBaseUrl: string;
   /** Real wall-clock time, unix ms. */
   wallNow: () => number;
-}
-
-/** Counters at zero, one entry per bucket. */
-function zeroTraffic(): TrafficCounters {
-  const zero = () =>
-    Object.fromEntries(Object.keys(RATE_LIMITS).map((b) => [b, 0])) as Record<BucketId, number>;
-  return { requests: 0, rateLimited: 0, requestsByBucket: zero(), rateLimitedByBucket: zero() };
 }
 
 /** Create the world at its starting point. */
@@ -79,9 +204,6 @@ export function createWorld(init: {
     activations: [],
     nextId: init.firstActivationId,
     numberRandom: Math.random,
-    faultRandom: Math.random,
-    faults: {},
-    traffic: zeroTraffic(),
     sms: [],
     iconBaseUrl: init.iconBaseUrl,
     wallNow: init.wallNow,
@@ -91,19 +213,100 @@ export function createWorld(init: {
 }
 
 /**
- * Back to the start: accounts and balances, activations, numbers, counters, SMS log, faults,
- * windows and prices. The clock keeps running: API time never goes backwards, so timestamps a
- * client saw before the reset stay in the past. Ids keep counting for the same reason: a broker
- * that lives across the reset still has the old ids in its ledger and refuses to book one twice.
+ * Back to the start: accounts and balances, activations, numbers, SMS log and prices. The clock
+ * keeps running: API time never goes backwards, so timestamps a client saw before the reset stay
+ * in the past. Ids keep counting for the same reason: a broker that lives across the reset still
+ * has the old ids in its ledger and refuses to book one twice.
  */
 export function resetWorld(world: World): void {
   const { apiKeys, balance, seed } = world.initial;
-  world.accounts = new Map(apiKeys.map((key) => [key, createAccount(key, balance)]));
+  world.accounts = new Map(apiKeys.map((key) => [key, { hash: accountHash(key), balance }]));
   world.activations = [];
   world.numberRandom = createRandom(seed);
-  world.faultRandom = createRandom(seed ^ 0x5eed);
-  world.faults = {};
-  world.traffic = zeroTraffic();
   world.sms = [];
   world.catalog.reset();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lifecycle of an activation
+
+/** Is the activation still live (not final)? Call {@link settleExpired} first. */
+export function isLive(record: ActivationRecord): boolean {
+  return !ACTIVATION_STATUSES[record.status].final;
+}
+
+/** Is the number waiting for an SMS (smsRequested / retryRequested)? */
+export function isWaiting(record: ActivationRecord): boolean {
+  return ACTIVATION_STATUSES[record.status].waiting;
+}
+
+/** Can a retry be asked for now? Only before expiry, after an SMS (reference "Decisions": retry). */
+export function isRetryAvailable(record: ActivationRecord): boolean {
+  return isLive(record) && (record.status === 'smsReceived' || record.status === 'retryReceived');
+}
+
+/**
+ * Apply every expiry due at the current API time. The sandbox evaluates expiry lazily — the
+ * core calls this before it reads or changes anything — so expiry is seen by every reader
+ * (API, carrier, state, debug page) without a timer, at any time scale.
+ *
+ * At `numberExpireAt` an activation that ever got an SMS ends `serviceConsumed` (billed); one
+ * that never did ends `refunded` and its reserved price goes back to the balance (reference
+ * "Decisions": billing).
+ */
+export function settleExpired(world: World, nowMs: number = world.clock.now()): void {
+  const nowS = nowMs / 1000;
+  for (const record of world.activations) {
+    if (!isLive(record) || nowS < record.numberExpireAt) continue;
+    if (record.smsReceived) {
+      record.status = 'serviceConsumed';
+    } else {
+      record.status = 'refunded';
+      record.account.balance = roundMoney(record.account.balance + record.price);
+    }
+  }
+}
+
+// Lookarounds: a run of 4–8 digits that is part of a longer run (a phone number) is no code.
+const CODE_PATTERN = /(?<!\d)\d{4,8}(?!\d)/;
+
+/**
+ * The code the sandbox reports for an SMS text: the first run of 4–8 digits, as a string; empty
+ * when there is none (reference "Decisions": server-side code extraction).
+ */
+export function extractSmsCode(text: string): string {
+  return CODE_PATTERN.exec(text)?.[0] ?? '';
+}
+
+/**
+ * The digits of a number written as digits or +E.164 (spaces, dashes, dots and brackets allowed
+ * for readability); undefined when it is not a phone number.
+ */
+export function normalizePhoneNumber(to: string): string | undefined {
+  if (!/^\+?[\d\s().-]+$/.test(to)) return undefined;
+  const digits = to.replace(/\D/g, '');
+  return digits.length >= 6 && digits.length <= 15 ? digits : undefined;
+}
+
+/**
+ * The carrier: deliver `text` to the activation that holds `digits` and is waiting for an SMS
+ * (smsRequested → smsReceived, retryRequested → retryReceived). Undefined when no live,
+ * waiting activation holds the number — an SMS to a number that is no longer leased is lost, as
+ * with a real carrier. Call `settleExpired` first so an expired number gets nothing.
+ */
+export function deliverSms(world: World, digits: string, text: string): { activationId: number } | undefined {
+  const record = world.activations.find((a) => isWaiting(a) && String(a.phone.number) === digits);
+  if (!record) return undefined;
+  record.status = record.status === 'retryRequested' ? 'retryReceived' : 'smsReceived';
+  record.message = text;
+  record.code = extractSmsCode(text);
+  record.smsReceived = true;
+  world.sms.push({
+    activationId: record.id,
+    to: digits,
+    text,
+    deliveredAtMs: world.clock.now(),
+    deliveredAtRealMs: world.wallNow(),
+  });
+  return { activationId: record.id };
 }

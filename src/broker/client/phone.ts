@@ -1,29 +1,29 @@
 /**
- * The {@link Phone} implementation: a leased activation and the wait for its SMS. It never talks
- * to TempNumber; every step is a request to the broker through a {@link PhoneChannel}.
+ * THE {@link Phone} implementation: a leased activation and the wait for its SMS, the one place
+ * the wait's deadline is computed ({@link planWait}) and the wait options are checked when a
+ * call enters. It never talks to TempNumber; every step is a request to the broker through a
+ * {@link PhoneChannel}. A wait that ends without an SMS names its likely culprit.
  */
 
-import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
+import type { ActivationRecord, SkippedCountry } from '../../contract/activation.ts';
+import { ACTIVATION_STATES, type ActivationId, type ActivationState } from '../../contract/activation.ts';
 import { CodeNotFoundError } from '../../contract/errors/code-not-found-error.ts';
-import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
 import { SmsTimeoutError } from '../../contract/errors/sms-timeout-error.ts';
 import { TempNumberError } from '../../contract/errors/tempnumber-error.ts';
-import { raceAbort } from '../../limits/budget.ts';
 import {
-  type ActivationRecord,
-  type LeaseResult,
-  MAX_WAIT_HOLD_MS,
-  type ReleaseResult,
+  type CodeOptions,
+  DEFAULT_CODE_TIMEOUT_MS,
+  type Phone,
+  planWait,
+  type Sms,
   type SmsMessage,
-  type WaitResult,
-} from '../protocol.ts';
-import type { CallOptions, RequestBody } from './broker-call.ts';
-import { compileCodePattern, describePattern, extractCode } from './extract-code.ts';
-import type { CodeOptions, Phone, ReceivedSms, SkippedCountry } from './phone-types.ts';
-import { smsTimeoutCause } from './sms-timeout-cause.ts';
-
-/** Default of {@link CodeOptions.timeout} (real ms). */
-export const DEFAULT_CODE_TIMEOUT_MS = 120_000;
+  validateCodePattern,
+  validateTimeoutMs,
+} from '../../contract/phone.ts';
+import { compileCodePattern, describePattern, extractCode } from '../../contract/sms-code.ts';
+import { raceAbort } from '../../limits/budget.ts';
+import { type LeaseResult, MAX_WAIT_HOLD_MS, type ReleaseResult, type WaitResult } from '../protocol.ts';
+import type { CallOptions, RequestBody } from './broker-connection.ts';
 
 /** How much longer than the hold a `wait` may take to come back before the broker is suspect (ms). */
 const WAIT_ANSWER_GRACE_MS = 30_000;
@@ -92,13 +92,14 @@ export class PhoneHandle implements Phone {
   }
 
   async code(options: CodeOptions = {}): Promise<string> {
-    const pattern = options.pattern === undefined ? undefined : compileCodePattern(options.pattern);
+    const given = validateCodePattern(options.pattern, 'pattern');
+    const pattern = given === undefined ? undefined : compileCodePattern(given);
     const sms = await this.#waitForSms(options);
     const code = extractCode(sms, pattern);
     if (code === undefined) {
       throw new CodeNotFoundError({
         text: sms.text,
-        pattern: options.pattern === undefined ? undefined : describePattern(options.pattern),
+        pattern: given === undefined ? undefined : describePattern(given),
         number: this.number,
       });
     }
@@ -106,8 +107,9 @@ export class PhoneHandle implements Phone {
     return code;
   }
 
-  async sms(options: CodeOptions = {}): Promise<ReceivedSms> {
-    const pattern = options.pattern === undefined ? undefined : compileCodePattern(options.pattern);
+  async sms(options: CodeOptions = {}): Promise<Sms> {
+    const given = validateCodePattern(options.pattern, 'pattern');
+    const pattern = given === undefined ? undefined : compileCodePattern(given);
     const sms = await this.#waitForSms(options);
     return { text: sms.text, code: extractCode(sms, pattern) ?? '', receivedAt: new Date(sms.receivedAt) };
   }
@@ -154,13 +156,12 @@ export class PhoneHandle implements Phone {
   async #waitForSms(options: CodeOptions): Promise<SmsMessage> {
     this.#assertLive('code');
     if (this.#latest && this.#latest.sequence > this.#afterSequence) return this.#latest;
-    const timeout = options.timeout ?? DEFAULT_CODE_TIMEOUT_MS;
-    if (typeof timeout !== 'number' || !(timeout >= 0)) {
-      throw new ConfigurationError(`Expected \`timeout\` to be a non-negative number of ms, got ${timeout}.`);
-    }
+    const timeout = validateTimeoutMs(options.timeout ?? DEFAULT_CODE_TIMEOUT_MS, 'timeout');
     const startedMs = Date.now();
     const expiresAtMs = this.expiresAt.getTime();
-    const deadlineMs = timeout === 0 ? expiresAtMs : Math.min(startedMs + timeout, expiresAtMs);
+    const plan = planWait({ requestedMs: timeout, expiresAtMs, nowMs: startedMs });
+    const deadlineMs = startedMs + plan.waitMs;
+    options.onWait?.(plan);
     const signal = options.signal ? AbortSignal.any([options.signal, this.#stop.signal]) : this.#stop.signal;
     let lastPollError: string | undefined;
     let earlyAnswers = 0;
@@ -229,4 +230,45 @@ export class PhoneHandle implements Phone {
       );
     }
   }
+}
+
+/** What a wait saw, enough to say why no SMS came. */
+export interface WaitObservation {
+  number: string;
+  /** Last API status of the activation. */
+  lastStatus: string;
+  lastState: ActivationState;
+  /** Last error the broker's poller met while we waited, if any. */
+  lastPollError: string | undefined;
+  /** The number's expiry, and the time the wait gave up (real ms since epoch). */
+  expiresAtMs: number;
+  nowMs: number;
+  /** The activation reached a final status, or the broker stopped waiting for it. */
+  ended: boolean;
+}
+
+/** One sentence naming the likely cause of a timeout and what to check. */
+export function smsTimeoutCause(seen: WaitObservation): string {
+  if (seen.nowMs >= seen.expiresAtMs || seen.ended) {
+    const when = new Date(seen.expiresAtMs).toISOString();
+    const how = !seen.ended
+      ? `expired at ${when}`
+      : ACTIVATION_STATES[seen.lastState].final
+        ? `ended with status ${seen.lastStatus}`
+        : `is no longer watched by the broker (released or expired; last status ${seen.lastStatus})`;
+    return (
+      `The number ${how} before an SMS came, so no SMS can arrive any more: check that the app ` +
+      `sends the SMS soon after ${seen.number} is submitted, and lease the number just before that step.`
+    );
+  }
+  if (seen.lastPollError !== undefined) {
+    return (
+      `TempNumber was failing while we waited (last error: ${seen.lastPollError}): ` +
+      'the provider is the likely culprit, not the app.'
+    );
+  }
+  return (
+    `The app under test sent no SMS to this number (or the provider is slow): ` +
+    `check that the app submitted ${seen.number}.`
+  );
 }

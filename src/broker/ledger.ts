@@ -6,11 +6,14 @@ import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promise
 import {
   ACTIVATION_STATES,
   type ActivationId,
+  type ActivationRecord,
   type ActivationState,
   compareActivationIds,
-} from '../../contract/activation.ts';
-import { stateOfV1Status } from '../../providers/tempnumber-v1/tables.ts';
-import { type ActivationRecord, INTENT_ID_PREFIX, isIntentId, type Outcome } from '../protocol.ts';
+  INTENT_ID_PREFIX,
+  isIntentId,
+  type Outcome,
+} from '../contract/activation.ts';
+import { stateOfV1Status } from '../providers/tempnumber-v1/tables.ts';
 
 /*
  * The ledger: every activation the broker handed out, on disk, so that a paid number is never

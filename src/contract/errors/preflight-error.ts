@@ -1,5 +1,5 @@
-import { TempNumberError } from '../contract/errors/tempnumber-error.ts';
-import type { CheckResult } from './check-types.ts';
+import type { CheckResult } from '../preflight-result.ts';
+import { TempNumberError } from './tempnumber-error.ts';
 
 /**
  * The preflight found problems: the message lists every failed check with what to do, so one
