@@ -4,7 +4,7 @@
  */
 
 // Money is formatted the same in the CLI and in the preflight lines; commands import it from here.
-export { formatUsd } from '../preflight/format-usd.ts';
+export { formatUsd } from '../contract/money.ts';
 
 /** One column: its header and whether it holds numbers (right-aligned). */
 export interface Column {

@@ -2,9 +2,10 @@
  * Is the balance enough for the run ahead? Pure arithmetic over the balance and an estimate
  * (tests × price per number), with the shortfall stated as the amount to top up.
  */
+
+import { formatUsd as usd } from '../contract/money.ts';
 import type { CheckOutcome } from '../contract/preflight-result.ts';
 import type { BalanceEstimate } from './check-types.ts';
-import { formatUsd as usd } from './format-usd.ts';
 
 /** Used when nothing better is known: ten numbers at one dollar. */
 export const DEFAULT_ESTIMATE = { tests: 10, pricePerTest: 1, source: 'default estimate' } as const;

@@ -1,6 +1,6 @@
 /**
  * The provider registry: which SMS-activation APIs the broker can talk to, by the name a setting
- * picks (docs/decisions/0016). Every export is named here; the broker takes its provider from
+ * picks (docs/decisions/0016). The broker takes its provider from
  * {@link createProvider} and speaks only the neutral terms of ./provider.ts.
  */
 import { DEFAULT_BASE_URL } from '../config/settings.ts';
@@ -8,25 +8,10 @@ import { ConfigurationError } from '../contract/errors/configuration-error.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
 
-export type { ActivationId, ActivationState } from '../contract/activation.ts';
+// What callers of the registry need beside it; everything else is imported from ./provider.ts.
+export type { ActivationState } from '../contract/activation.ts';
 export { ACTIVATION_STATES } from '../contract/activation.ts';
-export type {
-  LeaseOrder,
-  PriceListEntry,
-  PriceQuote,
-  ProviderActivation,
-  ProviderBalance,
-  ProviderCallOptions,
-  ProviderCapabilities,
-  ProviderHistoryPage,
-  ProviderLimits,
-  ProviderOperation,
-  ProviderOptions,
-  ProviderRules,
-  ProviderSms,
-  ReleaseEffect,
-  SmsProvider,
-} from './provider.ts';
+export type { ProviderOptions, SmsProvider } from './provider.ts';
 
 /** One registered provider. */
 interface ProviderEntry {

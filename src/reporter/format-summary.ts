@@ -1,6 +1,7 @@
 /**
  * The run summary as the few terminal lines the reporter prints in `onEnd`.
  */
+import { formatUsd } from '../contract/money.ts';
 import type { RunSummary } from './summarize-activations.ts';
 
 /** A short human summary: counts and money on one line, timings on the next. */
@@ -19,12 +20,6 @@ export function formatSummary(summary: RunSummary): string {
       : `p50 ${formatMs(summary.codeLatencyMs.p50)}, p95 ${formatMs(summary.codeLatencyMs.p95 ?? 0)}`;
   const budget = `${formatMs(summary.budgetWaitMs.total)} total, p95 ${formatMs(summary.budgetWaitMs.p95 ?? 0)}`;
   return `${counts}\n  code latency ${latency}; rate-limit budget waits ${budget}.`;
-}
-
-/** `$0.45`; more decimals only when the amount has them (`$0.125`). */
-export function formatUsd(usd: number): string {
-  const cents = usd.toFixed(2);
-  return Number(cents) === usd ? `$${cents}` : `$${Number(usd.toFixed(4))}`;
 }
 
 /** `850 ms` below a second, `1.2 s` above. */

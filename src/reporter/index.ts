@@ -128,11 +128,12 @@ export default class TempNumberReporter implements Reporter {
   }
 }
 
+export { formatUsd } from '../contract/money.ts';
 export type { ActivationReport, ActivationsAttachment } from './activations-attachment.ts';
 export {
   ACTIVATIONS_ATTACHMENT_CONTENT_TYPE,
   ACTIVATIONS_ATTACHMENT_NAME,
   serializeActivationsAttachment,
 } from './activations-attachment.ts';
-export { formatMs, formatUsd } from './format-summary.ts';
+export { formatMs } from './format-summary.ts';
 export type { RunSummary } from './summarize-activations.ts';

@@ -87,8 +87,13 @@ const LAYER_RULES: ReadonlyArray<{ from: string; mayNotImport: readonly string[]
   },
   {
     from: 'src/broker/server/',
-    mayNotImport: ['src/broker/client/', 'src/cli/', 'fixtures/'],
+    mayNotImport: ['src/broker/client/', 'src/cli/', 'src/preflight/', 'src/reporter/', 'fixtures/'],
     why: 'the broker server never imports its client; both import the protocol',
+  },
+  {
+    from: 'src/broker/client/',
+    mayNotImport: ['src/broker/server/', 'src/cli/', 'src/preflight/', 'src/reporter/', 'fixtures/'],
+    why: 'the client runs in every test worker: it never loads the server journeys, only the protocol',
   },
   {
     from: 'src/broker/',
@@ -204,4 +209,36 @@ test('no import runs against the layering, beyond the known exceptions', () => {
     [...KNOWN_EXCEPTIONS].filter((v) => !found.includes(v)),
     'exceptions that are gone: drop them',
   ).toEqual([]);
+});
+
+/**
+ * Names declared by more than one file on purpose, with why. Anything else exported twice is one
+ * concept declared twice (they drift apart: the "one house" issue found CodeOptions with two
+ * documented defaults).
+ */
+const SAME_NAME_ON_PURPOSE: Readonly<Record<string, string>> = {
+  Phone: "the fixture's Phone is the contract's without release/record (a Pick, not a second shape)",
+};
+
+test('every exported shape, class and function is declared once in src/ and fixtures/', () => {
+  const declared = new Map<string, string[]>();
+  for (const file of FILES) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(
+      /^export (?:declare )?(?:interface|type|class|enum|function|const|let) ([A-Za-z_$][\w$]*)/gm,
+    )) {
+      const name = m[1] as string;
+      declared.set(name, [...(declared.get(name) ?? []), file]);
+    }
+  }
+  expect(declared.get('ActivationRecord'), 'the scan finds declarations').toEqual([
+    'src/contract/activation.ts',
+  ]);
+  const twice = [...declared].filter(([name, files]) => files.length > 1 && !SAME_NAME_ON_PURPOSE[name]);
+  expect(twice, 'declared in more than one file').toEqual([]);
+  for (const name of Object.keys(SAME_NAME_ON_PURPOSE)) {
+    expect(declared.get(name)?.length, `${name} is still declared twice (else drop it from the list)`).toBe(
+      2,
+    );
+  }
 });

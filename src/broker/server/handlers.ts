@@ -3,7 +3,7 @@
  * plus the two operator operations that are not journeys of their own: `read` (CLI and
  * preflight reads on the shared budget) and `status`.
  */
-import { ACTIVATION_STATES, type ActivationId } from '../../contract/activation.ts';
+import { ACTIVATION_STATES, type ActivationId, toLeaseRequest } from '../../contract/activation.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
 import type { ProviderCallOptions, SmsProvider } from '../../providers/provider.ts';
 import { isListed } from '../ledger.ts';
@@ -105,18 +105,24 @@ const FIELD_TYPES = {
   },
 } as const satisfies Record<FieldType, { is: (value: unknown) => boolean; says: string }>;
 
+/** A lease's fields as the socket request names them, for the check's messages. */
+const SOCKET_OPTION_NAMES = { service: 'service', country: 'countries', maxPrice: 'maxPrice' } as const;
+
 /** The handlers, frozen: nothing at run time adds an operation. */
 export const HANDLERS: { readonly [O in Op]: Handler<O> } = Object.freeze({
   hello,
   heartbeat: async () => ({}),
   lease: async (ctx, connection, r) => {
     const measured = await ctx.budget.measure(() =>
-      lease(ctx, connection, {
-        service: r.service,
-        countries: r.countries,
-        maxPrice: r.maxPrice,
-        owner: r.owner,
-      }),
+      // THE lease check of the contract, as at every edge (the socket is one: any local process).
+      lease(
+        ctx,
+        connection,
+        toLeaseRequest(
+          { service: r.service, country: r.countries, maxPrice: r.maxPrice, owner: r.owner },
+          SOCKET_OPTION_NAMES,
+        ),
+      ),
     );
     return { ...measured.value, brokerOverheadMs: measured.overheadMs };
   },
@@ -222,7 +228,7 @@ async function hello(
     );
     return { ...answer, settingsDiffer: differences };
   }
-  // Named so the client rethrows it instead of taking the broker for absent (discovery.ts).
+  // Named so the client rethrows it instead of taking the broker for absent (broker-connection.ts).
   throw new RelayedError({
     name: 'BrokerUnavailableError',
     message:

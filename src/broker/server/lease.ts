@@ -39,7 +39,6 @@ export async function lease(
   connection: ClientConnection,
   request: LeaseRequest,
 ): Promise<LeaseResult> {
-  checkLeaseRequest(request);
   const skipped: LeaseResult['skipped'] = [];
   let lastError: unknown;
   for (const [i, country] of request.countries.entries()) {
@@ -58,31 +57,6 @@ export async function lease(
       'Add countries to the list, raise the max price, or try again later.',
     { service: request.service, skipped },
   );
-}
-
-function checkLeaseRequest(request: LeaseRequest): void {
-  if (typeof request.service !== 'string' || request.service.trim() === '') {
-    throw brokerError(
-      `Expected \`service\` to be a non-empty string, got ${JSON.stringify(request.service)}.`,
-    );
-  }
-  const countries = request.countries as unknown;
-  if (
-    !Array.isArray(countries) ||
-    countries.length === 0 ||
-    !countries.every((c) => typeof c === 'string' && c)
-  ) {
-    throw brokerError(
-      `Expected \`countries\` to be a non-empty list of country ids, got ${JSON.stringify(countries)}.`,
-    );
-  }
-  const { maxPrice } = request;
-  if (
-    maxPrice !== undefined &&
-    (typeof maxPrice !== 'number' || !Number.isFinite(maxPrice) || maxPrice < 0)
-  ) {
-    throw brokerError(`Expected \`maxPrice\` to be a non-negative number, got ${JSON.stringify(maxPrice)}.`);
-  }
 }
 
 /*

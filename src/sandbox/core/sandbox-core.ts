@@ -12,7 +12,6 @@ import { isServiceId, SERVICES } from '../catalog/offers.ts';
 import { createGateway, type Gateway, handleApiRequest, parseFaults, resetGateway } from './gateway.ts';
 import type { ApiRouteTable, ControlRouteTable, SandboxCore, SandboxState } from './route-table.ts';
 import {
-  type ActivationRecord,
   createVirtualClock,
   createWorld,
   deliverSms,
@@ -22,6 +21,7 @@ import {
   SANDBOX_RULES,
   settleExpired,
   type World,
+  type WorldActivation,
 } from './world.ts';
 
 /** Options of a sandbox core. */
@@ -182,7 +182,7 @@ function isUnder(path: string, prefix: string): boolean {
  * message/code even when empty).
  */
 export function toActivationData(
-  record: ActivationRecord,
+  record: WorldActivation,
   nowMs: number,
   iconBaseUrl: string,
 ): ActivationData {

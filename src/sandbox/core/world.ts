@@ -130,7 +130,7 @@ export function accountHash(apiKey: string): string {
  * The sandbox's own record of one activation; a dialect turns it into its wire JSON. Its status
  * vocabulary is the one of ACTIVATION_STATUSES.
  */
-export interface ActivationRecord {
+export interface WorldActivation {
   id: number;
   account: Account;
   status: ActivationStatus;
@@ -177,7 +177,7 @@ export interface World {
   readonly initial: WorldSeed;
   /** Account by API key. The only place keys live. */
   accounts: Map<string, Account>;
-  activations: ActivationRecord[];
+  activations: WorldActivation[];
   /** Id of the next activation. Only ever grows: not even a reset rewinds it. */
   nextId: number;
   /** Draws phone numbers. */
@@ -231,17 +231,17 @@ export function resetWorld(world: World): void {
 // The lifecycle of an activation
 
 /** Is the activation still live (not final)? Call {@link settleExpired} first. */
-export function isLive(record: ActivationRecord): boolean {
+export function isLive(record: WorldActivation): boolean {
   return !ACTIVATION_STATUSES[record.status].final;
 }
 
 /** Is the number waiting for an SMS (smsRequested / retryRequested)? */
-export function isWaiting(record: ActivationRecord): boolean {
+export function isWaiting(record: WorldActivation): boolean {
   return ACTIVATION_STATUSES[record.status].waiting;
 }
 
 /** Can a retry be asked for now? Only before expiry, after an SMS (reference "Decisions": retry). */
-export function isRetryAvailable(record: ActivationRecord): boolean {
+export function isRetryAvailable(record: WorldActivation): boolean {
   return isLive(record) && (record.status === 'smsReceived' || record.status === 'retryReceived');
 }
 

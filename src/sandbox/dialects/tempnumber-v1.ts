@@ -22,13 +22,13 @@ import { jsonReply, parseJsonObject } from '../core/route-table.ts';
 import { toActivationData } from '../core/sandbox-core.ts';
 import {
   type Account,
-  type ActivationRecord,
   isLive,
   isRetryAvailable,
   isWaiting,
   roundMoney,
   SANDBOX_RULES,
   type World,
+  type WorldActivation,
 } from '../core/world.ts';
 
 /**
@@ -50,7 +50,7 @@ export function errorReply(
  * non-numeric id is 400 `InvalidRequestParamsException`; another account's activation is 404
  * like an unknown one, so ids reveal nothing about other accounts.
  */
-function findOwnActivation({ world, account, params }: ApiContext): ActivationRecord | CoreReply {
+function findOwnActivation({ world, account, params }: ApiContext): WorldActivation | CoreReply {
   const raw = params.id ?? '';
   // Up to 16 digits: the sandbox's own ids (wall-clock ms × 1000) have 16 until they pass 2^53.
   const id = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
@@ -65,7 +65,7 @@ function findOwnActivation({ world, account, params }: ApiContext): ActivationRe
 }
 
 /** Narrow the result of {@link findOwnActivation}. */
-function isReply(value: ActivationRecord | CoreReply): value is CoreReply {
+function isReply(value: WorldActivation | CoreReply): value is CoreReply {
   return 'kind' in value;
 }
 
@@ -90,7 +90,7 @@ const newActivation: ApiHandler = ({ world, account, body, nowMs }) => {
   if (refusal) return refusal;
 
   const createdAt = Math.floor(nowMs / 1000);
-  const record: ActivationRecord = {
+  const record: WorldActivation = {
     id: world.nextId++,
     account,
     status: 'smsRequested',
