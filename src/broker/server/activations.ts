@@ -137,7 +137,11 @@ async function storeBookkeeping(ctx: BrokerContext, lease: NewLease, lifetimeMs:
  */
 
 /** Record what the poller learned about `t` (ledger, store); errors are logged, never thrown. */
-export function persistChange(ctx: BrokerContext, t: TrackedActivation, reason: ChangeReason): void {
+export function persistChange(
+  ctx: Pick<BrokerContext, 'ledger' | 'store' | 'guards' | 'log'>,
+  t: TrackedActivation,
+  reason: ChangeReason,
+): void {
   const { record } = t;
   ctx.ledger.append(record).catch((error: unknown) => {
     ctx.log(`could not write activation ${record.id} to the ledger: ${(error as Error).message}`);
@@ -249,7 +253,7 @@ export async function releaseOwnedBy(
 
 /** Store calls after the ledger is written: a store outage must not fail a release. */
 export async function bestEffort(
-  ctx: BrokerContext,
+  ctx: Pick<BrokerContext, 'log'>,
   t: TrackedActivation,
   work: () => Promise<void>,
 ): Promise<void> {

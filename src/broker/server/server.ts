@@ -227,12 +227,20 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   const ledger = await openLedger(paths.ledger);
   cleanups.unshift(() => ledger.close());
   const timing = pollTiming(settings.timeScale);
-  // The tracker reports changes to the context that contains it.
-  const ref: { ctx?: BrokerContext } = {};
+  const log = options.log ?? (() => {});
+  const guards = createGuardRuntime({
+    settings: options.guards ?? resolveGuardSettings(),
+    api: provider,
+    store,
+    timeScale: settings.timeScale,
+    now,
+    log,
+  });
+  // What the poller learns goes to the ledger and the store (the activation journey).
   const tracker = createActivationTracker({
     timing,
     now,
-    onChange: (t, reason) => persistChange(ref.ctx!, t, reason),
+    onChange: (t, reason) => persistChange({ ledger, store, guards, log }, t, reason),
   });
   const brokerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const poller = createCentralPoller({
@@ -246,16 +254,7 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     onPollError: (id, error) =>
       tracker.recordPollError(id, error instanceof Error ? error.message : String(error)),
   });
-  const log = options.log ?? (() => {});
-  const guards = createGuardRuntime({
-    settings: options.guards ?? resolveGuardSettings(),
-    api: provider,
-    store,
-    timeScale: settings.timeScale,
-    now,
-    log,
-  });
-  ref.ctx = {
+  const ctx: BrokerContext = {
     settings,
     account,
     paths,
@@ -278,7 +277,7 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   };
   // The start-up history read of the delivery records; leases wait for it (bounded).
   guards.start();
-  return ref.ctx;
+  return ctx;
 }
 
 /*
