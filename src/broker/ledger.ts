@@ -13,7 +13,7 @@ import {
   isIntentId,
   type Outcome,
 } from '../contract/activation.ts';
-import { stateOfV1Status } from '../providers/tempnumber-v1/tables.ts';
+import { stateOfLegacyStatus } from '../providers/index.ts';
 
 /*
  * The ledger: every activation the broker handed out, on disk, so that a paid number is never
@@ -187,7 +187,7 @@ const STATES: ReadonlySet<string> = new Set(Object.keys(ACTIVATION_STATES));
 /** The neutral state of a line; a line written before the seam has only v1's status word. */
 function ledgerState(state: unknown, status: string, id: ActivationId): ActivationState {
   if (typeof state === 'string' && STATES.has(state)) return state as ActivationState;
-  return isIntentId(id) ? 'unknown' : stateOfV1Status(status);
+  return isIntentId(id) ? 'unknown' : stateOfLegacyStatus(status);
 }
 
 /**

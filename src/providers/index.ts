@@ -4,11 +4,13 @@
  * {@link createProvider} and speaks only the neutral terms of ./provider.ts.
  */
 import { DEFAULT_BASE_URL } from '../config/settings.ts';
+// What callers of the registry need beside it; everything else is imported from ./provider.ts.
+import type { ActivationState } from '../contract/activation.ts';
 import { ConfigurationError } from '../contract/errors/configuration-error.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
+import { stateOfV1Status } from './tempnumber-v1/tables.ts';
 
-// What callers of the registry need beside it; everything else is imported from ./provider.ts.
 export type { ActivationState } from '../contract/activation.ts';
 export { ACTIVATION_STATES } from '../contract/activation.ts';
 export type { ProviderOptions, SmsProvider } from './provider.ts';
@@ -58,4 +60,12 @@ export function createProvider(id: string, options: ProviderOptions): SmsProvide
   }
   const entry = PROVIDERS[id];
   return entry.create({ ...options, baseUrl: options.baseUrl ?? entry.defaultBaseUrl });
+}
+
+/**
+ * The state of a ledger line written before the provider seam, which kept only the API's status
+ * word: every such line is TempNumber v1's (the only provider then).
+ */
+export function stateOfLegacyStatus(status: string): ActivationState {
+  return stateOfV1Status(status);
 }
