@@ -4,7 +4,8 @@
  * microsoft/playwright#32982). One file, read by the fixture that writes it and the reporter that
  * reads it, so the two cannot drift apart. Nothing here is secret: no API key, no SMS text.
  */
-import type { ActivationRecord } from '../contract/activation.ts';
+import { ACTIVATION_STATES, type ActivationRecord } from '../contract/activation.ts';
+import { stateOfLegacyStatus } from '../providers/index.ts';
 
 /** Name of the attachment every test that used a phone carries. */
 export const ACTIVATIONS_ATTACHMENT_NAME = 'tempnumber-activations.json';
@@ -59,7 +60,7 @@ function isActivationReport(value: unknown): value is ActivationReport {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
-    typeof v.id === 'number' &&
+    ((typeof v.id === 'string' && v.id !== '') || Number.isSafeInteger(v.id)) &&
     typeof v.number === 'string' &&
     typeof v.service === 'string' &&
     typeof v.country === 'string' &&
@@ -73,6 +74,11 @@ function normalize(report: ActivationReport): ActivationReport {
   const latencies = Array.isArray(report.codeLatenciesMs) ? report.codeLatenciesMs : [];
   return {
     ...report,
+    // An attachment written before the provider seam has integer ids and no neutral state.
+    id: String(report.id),
+    state: Object.hasOwn(ACTIVATION_STATES, String(report.state))
+      ? report.state
+      : stateOfLegacyStatus(String(report.status)),
     refunded: typeof report.refunded === 'boolean' ? report.refunded : undefined,
     releasedAt: typeof report.releasedAt === 'string' ? report.releasedAt : undefined,
     smsAt: typeof report.smsAt === 'string' ? report.smsAt : undefined,

@@ -27,8 +27,6 @@ import { markRetried, newSmsState } from './tracker.ts';
  * tracker (the poller watches it), then the store (pending slot, delivery records).
  */
 
-/** The delivery-rate rule counts over 24 h of API time (reference §6.2). */
-export const DELIVERY_WINDOW_API_MS = 24 * 3600_000;
 /** A pending slot outlives the number by this much (real ms), to cover clock granularity. */
 const PENDING_MARGIN_MS = 2_000;
 
@@ -123,7 +121,9 @@ async function storeBookkeeping(ctx: BrokerContext, lease: NewLease, lifetimeMs:
     // No cap: the slot was already counted under the temporary key; this renames it.
     await ctx.store.admitPending(pendingKeyOf(lease.data.id), lifetimeMs + PENDING_MARGIN_MS, NO_CAP);
     if (lease.tempPendingKey !== undefined) await ctx.store.releasePending(lease.tempPendingKey);
-    await ctx.store.recordActivation(lease.pair, lease.data.id, DELIVERY_WINDOW_API_MS / ctx.timeScale);
+    // Kept as long as the provider's delivery rule counts it (v1: 24 h of API time).
+    const windowMs = ctx.provider.rules.delivery.windowMs;
+    await ctx.store.recordActivation(lease.pair, lease.data.id, windowMs / ctx.timeScale);
   } catch (error) {
     ctx.log(`store bookkeeping of activation ${lease.data.id} failed: ${(error as Error).message}`);
   }

@@ -10,7 +10,7 @@ import type { ApiError } from '../../contract/errors/api-error.ts';
 import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
 import type { LeaseResult } from '../protocol.ts';
-import { DELIVERY_WINDOW_API_MS, lifetimeRealMs, registerLease, releaseActivation } from './activations.ts';
+import { lifetimeRealMs, registerLease, releaseActivation } from './activations.ts';
 import type { BrokerContext, ClientConnection } from './context.ts';
 import { brokerError, relay } from './context.ts';
 import { BOOTSTRAP_WAIT_MS } from './guard-runtime.ts';
@@ -325,7 +325,9 @@ async function classifyFailure(
   if (rule) {
     const reason = rule.reason(error as ApiError, request.maxPrice);
     if (rule.blockPair) {
-      await ctx.store.blockPair(pair, DELIVERY_WINDOW_API_MS / ctx.timeScale, reason).catch((e: unknown) => {
+      // The API blocks the pair for as long as its delivery rule counts (v1: 24 h).
+      const blockMs = ctx.provider.rules.delivery.windowMs / ctx.timeScale;
+      await ctx.store.blockPair(pair, blockMs, reason).catch((e: unknown) => {
         ctx.log(`could not store the block of ${pair}: ${(e as Error).message}`);
       });
     }
