@@ -101,6 +101,55 @@ test.describe('the neutral state answers as the v1 table and the broker do today
   }
 });
 
+test.describe('one v1 answer in neutral terms', () => {
+  test('id as decimal text, +E.164 number, USD price, times in ms, the SMS with its code', () => {
+    expect(
+      v1Snapshot({
+        id: 7,
+        status: 'smsReceived',
+        serviceId: 'facebook',
+        countryId: 'us',
+        number: 18454123223,
+        price: 0.45,
+        message: 'Your code 1234',
+        code: 1234,
+        createdAt: 1_700_000_000,
+        numberExpireAt: 1_700_001_200,
+        utc: 1_700_000_060,
+        retryAvailable: true,
+      }),
+    ).toEqual({
+      id: '7',
+      state: 'smsReceived',
+      wireStatus: 'smsReceived',
+      service: 'facebook',
+      country: 'us',
+      number: '+18454123223',
+      priceUsd: 0.45,
+      sms: { text: 'Your code 1234', code: '1234' },
+      createdAtMs: 1_700_000_000_000,
+      expiresAtMs: 1_700_001_200_000,
+      serverNowMs: 1_700_000_060_000,
+      retryAvailable: true,
+      cancelableAtMs: undefined,
+    });
+  });
+
+  test('no message is no SMS; an unknown status keeps its word and is state unknown', () => {
+    expect(v1Snapshot({ id: 8, status: 'smsRequested', message: '' })).toMatchObject({
+      id: '8',
+      state: 'waitingForSms',
+      sms: undefined,
+      number: '',
+      createdAtMs: undefined,
+    });
+    expect(v1Snapshot({ id: 9, status: 'somethingNew' })).toMatchObject({
+      state: 'unknown',
+      wireStatus: 'somethingNew',
+    });
+  });
+});
+
 test.describe('operations and limits', () => {
   test('each operation that sends a request names a v1 endpoint; cancel and finalize send none', () => {
     for (const [operation, endpoint] of Object.entries(V1_OPERATIONS)) {
