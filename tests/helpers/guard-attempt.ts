@@ -6,15 +6,17 @@ import type { LeaseAttempt } from '../../src/broker/server/guards.ts';
 import { createPairActivity, type PairActivity } from '../../src/broker/server/guards.ts';
 import { createMemoryStore, type MemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { DEFAULT_GUARD_SETTINGS, type GuardSettings } from '../../src/config/guard-settings.ts';
+import type { ActivationId } from '../../src/contract/activation.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
 import { scaledLimits } from '../../src/limits/rate-limits.ts';
+import { V1_RULES } from '../../src/providers/tempnumber-v1/tables.ts';
 
 export interface GuardWorld {
   clock: ReturnType<typeof createManualClock>;
   store: MemoryStore;
   activity: PairActivity;
   log: string[];
-  numbers: Map<number, string>;
+  numbers: Map<ActivationId, string>;
   /** What the balance cache answers (undefined: unknown). */
   balance: { usd: number | undefined; price: number | undefined };
   attempt(overrides?: Partial<Omit<LeaseAttempt, 'env'>>): LeaseAttempt;
@@ -26,7 +28,7 @@ export function guardWorld(settings: Partial<GuardSettings> = {}, timeScale = 1)
   const store = createMemoryStore({ limits: scaledLimits(), clock });
   const activity = createPairActivity();
   const log: string[] = [];
-  const numbers = new Map<number, string>();
+  const numbers = new Map<ActivationId, string>();
   const balance: GuardWorld['balance'] = { usd: undefined, price: undefined };
   let next = 0;
   return {
@@ -44,12 +46,13 @@ export function guardWorld(settings: Partial<GuardSettings> = {}, timeScale = 1)
         pair: 'facebook/us',
         attemptId: `attempt-${next}`,
         store,
-        pendingCap: 20,
+        pendingCap: V1_RULES.pendingCap,
         pendingKey: `attempt-${next}`,
         pendingTtlMs: 1_200_000,
         ...overrides,
         env: {
           settings: { ...DEFAULT_GUARD_SETTINGS, ...settings },
+          rules: V1_RULES,
           timeScale,
           activity,
           numberOf: (id) => numbers.get(id),

@@ -62,7 +62,7 @@ const originals: Array<[string, Error, abstract new (...args: never) => Error]> 
   [
     'SmsTimeoutError',
     new SmsTimeoutError({
-      activationId: 7,
+      activationId: '7',
       number: '+15550001',
       lastStatus: 'smsRequested',
       waitedMs: 1000,

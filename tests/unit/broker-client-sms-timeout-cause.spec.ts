@@ -4,6 +4,7 @@ import { smsTimeoutCause, type WaitObservation } from '../../src/broker/client/p
 const base: WaitObservation = {
   number: '+18454123223',
   lastStatus: 'smsRequested',
+  lastState: 'waitingForSms',
   lastPollError: undefined,
   expiresAtMs: 2_000_000,
   nowMs: 1_000_000,
@@ -32,8 +33,19 @@ test('an expired number is named as expired, even when polls failed too', () => 
 });
 
 test('a final status names the status; a number the broker stopped watching says so', () => {
-  expect(smsTimeoutCause({ ...base, ended: true, lastStatus: 'refunded' })).toContain(
+  expect(smsTimeoutCause({ ...base, ended: true, lastStatus: 'refunded', lastState: 'refunded' })).toContain(
     'ended with status refunded',
   );
   expect(smsTimeoutCause({ ...base, ended: true })).toContain('no longer watched by the broker');
+});
+
+test('whether the number ended is read from the neutral state; the message quotes the API’s own word', () => {
+  // A provider's word the broker's table maps to a final state is named as the end.
+  expect(smsTimeoutCause({ ...base, ended: true, lastStatus: 'canceled', lastState: 'refunded' })).toContain(
+    'ended with status canceled',
+  );
+  // A final-sounding word on a live state is not taken for the end.
+  const live = smsTimeoutCause({ ...base, ended: true, lastStatus: 'refunded', lastState: 'waitingForSms' });
+  expect(live).toContain('no longer watched by the broker');
+  expect(live).toContain('last status refunded');
 });

@@ -13,7 +13,7 @@ import { createPerIdCallLog } from '../../src/broker/server/poller.ts';
 
 const timing = pollTiming(1);
 const sms = (id: number, expiresAtMs: number, waitStartedAtMs?: number): WatchTarget => ({
-  id,
+  id: String(id),
   kind: 'sms',
   expiresAtMs,
   waitStartedAtMs,
@@ -21,7 +21,7 @@ const sms = (id: number, expiresAtMs: number, waitStartedAtMs?: number): WatchTa
 const book = (entries: Record<number, Partial<PollBookEntry>>) =>
   new Map(
     Object.entries(entries).map(([id, e]) => [
-      Number(id),
+      id,
       { lastPolledAtMs: -Infinity, lastSeenInHistoryAtMs: -Infinity, ...e } as PollBookEntry,
     ]),
   );
@@ -73,25 +73,25 @@ test.describe('fair per-id order', () => {
       2: { lastPolledAtMs: 800_000 },
       3: { lastPolledAtMs: 950_000 },
     });
-    expect(plan(targets, b)?.id).toBe(2);
+    expect(plan(targets, b)?.id).toBe('2');
   });
 
   test('among equally polled ones, the earliest expiry goes first', () => {
-    expect(plan([sms(1, 3e6), sms(2, 2e6), sms(3, 4e6)])?.id).toBe(2);
+    expect(plan([sms(1, 3e6), sms(2, 2e6), sms(3, 4e6)])?.id).toBe('2');
   });
 
   test('one about to expire jumps the queue at priority high; the others poll at normal', () => {
     const now = 1_000_000;
     const targets = [sms(1, now + 10 * timing.urgentMs), sms(2, now + timing.urgentMs / 2)];
     const b = book({ 1: { lastPolledAtMs: 0 }, 2: { lastPolledAtMs: now - 1 } });
-    expect(plan(targets, b, { nowMs: now })).toEqual({ id: 2, priority: 'high', burst: false });
+    expect(plan(targets, b, { nowMs: now })).toEqual({ id: '2', priority: 'high', burst: false });
     expect(plan([targets[0]!], b, { nowMs: now })?.priority).toBe('normal');
   });
 
   test('simulated over many rounds, every activation is polled equally often', () => {
     const targets = Array.from({ length: 7 }, (_, i) => sms(i + 1, 1e12));
     const b = book({});
-    const counts = new Map<number, number>();
+    const counts = new Map<string, number>();
     for (let t = 0; t < 700; t++) {
       const choice = plan(targets, b, { nowMs: t })!;
       b.set(choice.id, { lastPolledAtMs: t, lastSeenInHistoryAtMs: -Infinity });
@@ -119,7 +119,7 @@ test.describe('burst and history coverage', () => {
     const now = 1_000_000;
     const seen = book({ 1: { lastSeenInHistoryAtMs: now - 10 } });
     expect(plan([sms(1, 2e6)], seen, { nowMs: now, historyActive: true })).toBeUndefined();
-    expect(plan([sms(1, 2e6, now)], seen, { nowMs: now, historyActive: true })?.id).toBe(1);
+    expect(plan([sms(1, 2e6, now)], seen, { nowMs: now, historyActive: true })?.id).toBe('1');
   });
 
   test('an activation missing from the history page falls back to per-id', () => {
@@ -128,13 +128,13 @@ test.describe('burst and history coverage', () => {
       1: { lastSeenInHistoryAtMs: now - 10 },
       2: { lastSeenInHistoryAtMs: now - timing.historyFreshMs - 1 },
     });
-    expect(plan([sms(1, 2e6), sms(2, 2e6)], b, { nowMs: now, historyActive: true })?.id).toBe(2);
+    expect(plan([sms(1, 2e6), sms(2, 2e6)], b, { nowMs: now, historyActive: true })?.id).toBe('2');
   });
 });
 
 test.describe('refund watch', () => {
   const refund = (id: number, expiresAtMs: number): WatchTarget => ({
-    id,
+    id: String(id),
     kind: 'refund',
     expiresAtMs,
     waitStartedAtMs: undefined,
@@ -142,9 +142,9 @@ test.describe('refund watch', () => {
 
   test('polls rarely, at priority low, and after an SMS target', () => {
     const now = 1_000_000;
-    expect(plan([refund(9, now + 1e6), sms(1, now + 1e6)], book({}), { nowMs: now })?.id).toBe(1);
+    expect(plan([refund(9, now + 1e6), sms(1, now + 1e6)], book({}), { nowMs: now })?.id).toBe('1');
     expect(plan([refund(9, now + 1e6)], book({}), { nowMs: now })).toEqual({
-      id: 9,
+      id: '9',
       priority: 'low',
       burst: false,
     });
@@ -155,7 +155,7 @@ test.describe('refund watch', () => {
   test('polls once right after expiry, to learn the refund promptly', () => {
     const expiry = 1_000_000;
     const b = book({ 9: { lastPolledAtMs: expiry - 1 } });
-    expect(plan([refund(9, expiry)], b, { nowMs: expiry + 1 })?.id).toBe(9);
+    expect(plan([refund(9, expiry)], b, { nowMs: expiry + 1 })?.id).toBe('9');
     const after = book({ 9: { lastPolledAtMs: expiry + 1 } });
     expect(plan([refund(9, expiry)], after, { nowMs: expiry + 2 })).toBeUndefined();
   });
@@ -168,7 +168,7 @@ test.describe('first poll of a wait, and re-polls from spare budget only', () =>
   test('a wait not observed since it started is polled first, oldest wait first, at high priority', () => {
     const targets = [sms(1, 2e6), sms(2, 2e6, now - 5), sms(3, 2e6, now - 50)];
     expect(plan(targets, book({}), { nowMs: now })).toEqual({
-      id: 3,
+      id: '3',
       priority: 'high',
       burst: true,
       first: true,
@@ -194,7 +194,7 @@ test.describe('first poll of a wait, and re-polls from spare budget only', () =>
     const target = [sms(1, 2e6, now - 10)];
     expect(plan(target, polled, { nowMs: now })?.burst).toBe(true);
     const lively = { nowMs: now, expectedFirstPolls: timing.burstCap };
-    expect(plan(target, polled, lively)).toEqual({ id: 1, priority: 'normal', burst: false });
+    expect(plan(target, polled, lively)).toEqual({ id: '1', priority: 'normal', burst: false });
     const saturated = { nowMs: now, expectedFirstPolls: perIdNormal - timing.perIdReserve };
     expect(plan(target, polled, saturated)).toBeUndefined();
   });
@@ -207,7 +207,7 @@ test.describe('first poll of a wait, and re-polls from spare budget only', () =>
 
   test('while history runs, one nobody waits on is left to the next history page', () => {
     expect(plan([sms(1, 2e6)], book({}), { nowMs: now, historyActive: true })).toBeUndefined();
-    expect(plan([sms(1, 2e6)], book({}), { nowMs: now, historyActive: false })?.id).toBe(1);
+    expect(plan([sms(1, 2e6)], book({}), { nowMs: now, historyActive: false })?.id).toBe('1');
   });
 
   test('an activation with a call in flight is not chosen again', () => {
@@ -216,9 +216,9 @@ test.describe('first poll of a wait, and re-polls from spare budget only', () =>
       ...input,
       historyActive: false,
       recentPerIdCalls: 0,
-      inFlight: new Set([1]),
+      inFlight: new Set(['1']),
     });
-    expect(choice?.id).toBe(2);
+    expect(choice?.id).toBe('2');
   });
 
   test('history for any wait once per id has nothing to spare; needsFirstPoll and perIdSpare agree', () => {

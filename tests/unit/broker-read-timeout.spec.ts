@@ -12,17 +12,18 @@ import { MAX_IN_FLIGHT_MS } from '../../src/limits/budget.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/** A context whose API only records the options of each balance read. */
+/** A context whose provider only records the options of each balance read. */
 function recordingContext(): { ctx: BrokerContext; seen: Array<{ api: string; opts: RequestOptions }> } {
   const seen: Array<{ api: string; opts: RequestOptions }> = [];
-  const api = (name: string) => ({
-    getUserBalance: async (opts: RequestOptions) => {
+  const provider = (name: string) => ({
+    balance: async (opts: RequestOptions) => {
       seen.push({ api: name, opts });
-      return { balance: 1, review_balance: 0 };
+      return { availableUsd: 1, heldUsd: 0 };
     },
   });
   const settings = { requestTimeoutMs: REQUEST_TIMEOUT_MS };
-  return { ctx: { api: api('api'), apiOnce: api('apiOnce'), settings } as unknown as BrokerContext, seen };
+  const ctx = { provider: provider('provider'), providerOnce: provider('providerOnce'), settings };
+  return { ctx: ctx as unknown as BrokerContext, seen };
 }
 
 const connection: ClientConnection = { id: 1, owner: 'test', pid: undefined, lastSeenMs: 0 };
@@ -47,7 +48,7 @@ for (const { asked, sent } of CASES) {
         ...(asked === undefined ? {} : { timeoutMs: asked }),
       });
       expect(seen).toHaveLength(1);
-      expect(seen[0]?.api).toBe(retry ? 'api' : 'apiOnce');
+      expect(seen[0]?.api).toBe(retry ? 'provider' : 'providerOnce');
       expect(seen[0]?.opts.timeoutMs).toBe(sent);
       expect(seen[0]?.opts.priority).toBe('low');
     }

@@ -7,7 +7,7 @@ type Outcome = 'sms' | 'noSms' | 'pending';
 /** Record activations oldest first (ids 1, 2, …), each with its number for the messages. */
 async function record(world: ReturnType<typeof guardWorld>, outcomes: Outcome[], firstId = 1) {
   for (const [i, outcome] of outcomes.entries()) {
-    const id = firstId + i;
+    const id = String(firstId + i);
     world.numbers.set(id, `+1555000000${id}`);
     await world.store.recordActivation('facebook/us', id, 86_400_000);
     if (outcome !== 'pending') await world.store.recordOutcome('facebook/us', id, outcome);
@@ -18,13 +18,13 @@ async function record(world: ReturnType<typeof guardWorld>, outcomes: Outcome[],
 test('the streak counts releases without an SMS back to the last SMS, skipping pending ones', () => {
   expect(
     noSmsStreak([
-      { activationId: 5, outcome: 'noSms' },
-      { activationId: 4, outcome: 'pending' },
-      { activationId: 3, outcome: 'noSms' },
-      { activationId: 2, outcome: 'sms' },
-      { activationId: 1, outcome: 'noSms' },
+      { activationId: '5', outcome: 'noSms' },
+      { activationId: '4', outcome: 'pending' },
+      { activationId: '3', outcome: 'noSms' },
+      { activationId: '2', outcome: 'sms' },
+      { activationId: '1', outcome: 'noSms' },
     ]).map((r) => r.activationId),
-  ).toEqual([5, 3]);
+  ).toEqual(['5', '3']);
 });
 
 test('after 3 numbers without an SMS the breaker fails fast, naming the numbers and the cool-down', async () => {

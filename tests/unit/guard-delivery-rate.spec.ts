@@ -6,7 +6,9 @@ import {
   deliveryRateGuard,
   deliveryVerdict,
 } from '../../src/broker/server/guards.ts';
+import { V1_RULES } from '../../src/providers/tempnumber-v1/tables.ts';
 import { guardWorld } from '../helpers/guard-attempt.ts';
+import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 const VERDICTS: Array<[DeliveryCounts, ReturnType<typeof deliveryVerdict>, string]> = [
   [{ total: 0, sms: 0, pending: 0 }, 'pass', 'the first lease of a pair'],
@@ -22,17 +24,28 @@ const VERDICTS: Array<[DeliveryCounts, ReturnType<typeof deliveryVerdict>, strin
 
 for (const [counts, verdict, title] of VERDICTS) {
   test(`delivery verdict: ${title} → ${verdict}`, () => {
-    expect(deliveryVerdict(counts)).toBe(verdict);
+    expect(deliveryVerdict(counts, V1_RULES.delivery)).toBe(verdict);
   });
 }
+
+test('the delivery verdict follows the rule it is given, not a fixed 7 % from the 5th', () => {
+  const strict = { minSmsShare: 0.5, countedFrom: 2, windowMs: 3_600_000 };
+  expect(deliveryVerdict({ total: 0, sms: 0, pending: 0 }, strict)).toBe('pass');
+  expect(deliveryVerdict({ total: 1, sms: 1, pending: 0 }, strict)).toBe('pass');
+  expect(deliveryVerdict({ total: 1, sms: 0, pending: 1 }, strict)).toBe('hold');
+  expect(deliveryVerdict({ total: 1, sms: 0, pending: 0 }, strict)).toBe('refuse');
+  // 1 of 5 = 20 % passes v1's 7 % but not a 50 % rule.
+  expect(deliveryVerdict({ total: 4, sms: 1, pending: 0 }, V1_RULES.delivery)).toBe('pass');
+  expect(deliveryVerdict({ total: 4, sms: 1, pending: 0 }, strict)).toBe('refuse');
+});
 
 test('leases in flight count as pending activations', () => {
   expect(
     countDeliveries(
       [
-        { activationId: 1, outcome: 'sms' },
-        { activationId: 2, outcome: 'noSms' },
-        { activationId: 3, outcome: 'pending' },
+        { activationId: '1', outcome: 'sms' },
+        { activationId: '2', outcome: 'noSms' },
+        { activationId: '3', outcome: 'pending' },
       ],
       2,
     ),
@@ -41,8 +54,8 @@ test('leases in flight count as pending activations', () => {
 
 async function record(world: ReturnType<typeof guardWorld>, outcomes: Array<'sms' | 'noSms' | 'pending'>) {
   for (const [i, outcome] of outcomes.entries()) {
-    await world.store.recordActivation('facebook/us', i + 1, 86_400_000);
-    if (outcome !== 'pending') await world.store.recordOutcome('facebook/us', i + 1, outcome);
+    await world.store.recordActivation('facebook/us', String(i + 1), 86_400_000);
+    if (outcome !== 'pending') await world.store.recordOutcome('facebook/us', String(i + 1), outcome);
   }
 }
 
@@ -69,7 +82,7 @@ test('a burst lease waits for the pending ones and goes ahead as soon as one get
   await record(world, ['pending', 'pending', 'pending', 'pending']);
   const fifth = deliveryRateGuard(world.attempt({ attemptId: 'fifth' }));
   await expect.poll(() => world.log.join('\n')).toContain('held: 4 activation(s)');
-  await world.store.recordOutcome('facebook/us', 2, 'sms');
+  await world.store.recordOutcome('facebook/us', '2', 'sms');
   world.activity.notify('facebook/us');
   expect(await fifth).toBeUndefined();
   // It now counts as in flight for the next decision.
@@ -81,7 +94,7 @@ test('a held lease is refused once the pending ones end without an SMS', async (
   await record(world, ['pending', 'noSms', 'noSms', 'noSms']);
   const fifth = deliveryRateGuard(world.attempt());
   await expect.poll(() => world.log.length).toBe(1);
-  await world.store.recordOutcome('facebook/us', 1, 'noSms');
+  await world.store.recordOutcome('facebook/us', '1', 'noSms');
   world.activity.notify('facebook/us');
   expect((await fifth)?.message).toContain('0 of the last 4 activations of facebook/us got an SMS.');
 });
@@ -118,6 +131,6 @@ const HISTORY: Array<[string, { status: string; message?: string }, 'sms' | 'noS
 ];
 for (const [title, activation, outcome] of HISTORY) {
   test(`the start-up history read counts an activation ${title} as ${outcome}`, () => {
-    expect(historyOutcome(activation)).toBe(outcome);
+    expect(historyOutcome(v1Snapshot(activation))).toBe(outcome);
   });
 }

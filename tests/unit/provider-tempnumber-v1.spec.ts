@@ -14,9 +14,7 @@ import {
   RATE_LIMITS,
 } from '../../src/api/index.ts';
 import { refundVerdict } from '../../src/broker/server/activations.ts';
-import { DEFAULT_PENDING_CAP } from '../../src/broker/server/context.ts';
 import { historyOutcome } from '../../src/broker/server/guard-runtime.ts';
-import { DELIVERY_RULE } from '../../src/broker/server/guards.ts';
 import {
   ACTIVATION_STATES,
   type ActivationState,
@@ -32,10 +30,29 @@ import {
   V1_STATES,
 } from '../../src/providers/tempnumber-v1/tables.ts';
 import { SANDBOX_RULES } from '../../src/sandbox/index.ts';
+import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 import { startRawServer } from './client-raw-server.ts';
 
 const V1_STATUSES = Object.keys(ACTIVATION_STATUSES) as ActivationStatus[];
 const STATES = Object.keys(ACTIVATION_STATES) as ActivationState[];
+
+/*
+ * The broker's decisions before the seam (commit 5f296a5), read straight off v1's status table:
+ * the neutral table must answer every one of them the same way.
+ */
+/** activations.ts `refundVerdict(status)` before the seam. */
+function preSeamRefundVerdict(status: ActivationStatus): boolean | undefined {
+  if (status === 'refunded') return true;
+  return ACTIVATION_STATUSES[status].final && ACTIVATION_STATUSES[status].hasSms ? false : undefined;
+}
+/** guard-runtime.ts `historyOutcome({ status, message })` before the seam. */
+function preSeamHistoryOutcome(status: ActivationStatus, message = ''): 'sms' | 'noSms' | 'pending' {
+  if (message !== '') return 'sms';
+  if (ACTIVATION_STATUSES[status].hasSms || status === 'retryRequested') return 'sms';
+  return ACTIVATION_STATUSES[status].final ? 'noSms' : 'pending';
+}
+/** guards.ts `DELIVERY_RULE` and context.ts `DEFAULT_PENDING_CAP` before the seam. */
+const PRE_SEAM_RULES = { minSmsShare: 0.07, countedFrom: 5, windowApiMs: 24 * 3600_000, pendingCap: 20 };
 
 test.describe('every v1 status maps to exactly one neutral state', () => {
   test('the status table has one row per v1 status, and each row names a neutral state', () => {
@@ -68,14 +85,69 @@ test.describe('the neutral state answers as the v1 table and the broker do today
     });
 
     test(`${status}: the refund verdict of a cancelled activation is the broker's`, () => {
-      expect(neutral.refunded).toBe(refundVerdict(status));
+      expect(neutral.refunded).toBe(preSeamRefundVerdict(status));
+      expect(refundVerdict(V1_STATES[status])).toBe(preSeamRefundVerdict(status));
     });
 
     test(`${status}: the delivery-rate outcome is the one the start-up history read records`, () => {
       const outcome = neutral.delivered ? 'sms' : neutral.final ? 'noSms' : 'pending';
-      expect(outcome).toBe(historyOutcome({ status }));
+      expect(outcome).toBe(preSeamHistoryOutcome(status));
+      expect(historyOutcome(v1Snapshot({ status }))).toBe(preSeamHistoryOutcome(status));
+      // An SMS text in the answer counts as delivered whatever the status says.
+      expect(historyOutcome(v1Snapshot({ status, message: 'code 1' }))).toBe(
+        preSeamHistoryOutcome(status, 'code 1'),
+      );
     });
   }
+});
+
+test.describe('one v1 answer in neutral terms', () => {
+  test('id as decimal text, +E.164 number, USD price, times in ms, the SMS with its code', () => {
+    expect(
+      v1Snapshot({
+        id: 7,
+        status: 'smsReceived',
+        serviceId: 'facebook',
+        countryId: 'us',
+        number: 18454123223,
+        price: 0.45,
+        message: 'Your code 1234',
+        code: 1234,
+        createdAt: 1_700_000_000,
+        numberExpireAt: 1_700_001_200,
+        utc: 1_700_000_060,
+        retryAvailable: true,
+      }),
+    ).toEqual({
+      id: '7',
+      state: 'smsReceived',
+      wireStatus: 'smsReceived',
+      service: 'facebook',
+      country: 'us',
+      number: '+18454123223',
+      priceUsd: 0.45,
+      sms: { text: 'Your code 1234', code: '1234' },
+      createdAtMs: 1_700_000_000_000,
+      expiresAtMs: 1_700_001_200_000,
+      serverNowMs: 1_700_000_060_000,
+      retryAvailable: true,
+      cancelableAtMs: undefined,
+    });
+  });
+
+  test('no message is no SMS; an unknown status keeps its word and is state unknown', () => {
+    expect(v1Snapshot({ id: 8, status: 'smsRequested', message: '' })).toMatchObject({
+      id: '8',
+      state: 'waitingForSms',
+      sms: undefined,
+      number: '',
+      createdAtMs: undefined,
+    });
+    expect(v1Snapshot({ id: 9, status: 'somethingNew' })).toMatchObject({
+      state: 'unknown',
+      wireStatus: 'somethingNew',
+    });
+  });
 });
 
 test.describe('operations and limits', () => {
@@ -103,19 +175,20 @@ test.describe('operations and limits', () => {
     expect(provider.capabilities).toMatchObject({ cancel: false, finalize: false });
   });
 
-  test('the account rules are the ones the broker and the sandbox hold today', () => {
-    // Until the broker reads them from the provider, the copies must not drift apart.
+  test('the account rules are the ones the broker held before the seam and the sandbox holds', () => {
+    // The broker now reads them from the provider: they must be the values it enforced before.
+    expect(createProvider('tempnumber-v1', { apiKey: 'unit-key-0123456789' }).rules).toEqual(V1_RULES);
     expect(V1_RULES.delivery).toEqual({
-      minSmsShare: DELIVERY_RULE.minSmsShare,
-      countedFrom: DELIVERY_RULE.countedFrom,
-      windowMs: DELIVERY_RULE.windowApiMs,
+      minSmsShare: PRE_SEAM_RULES.minSmsShare,
+      countedFrom: PRE_SEAM_RULES.countedFrom,
+      windowMs: PRE_SEAM_RULES.windowApiMs,
     });
     expect(V1_RULES.delivery).toEqual({
       minSmsShare: SANDBOX_RULES.deliveryRule.minSuccessRatio,
       countedFrom: SANDBOX_RULES.deliveryRule.minActivations,
       windowMs: SANDBOX_RULES.deliveryRule.windowMs,
     });
-    expect(V1_RULES.pendingCap).toBe(DEFAULT_PENDING_CAP);
+    expect(V1_RULES.pendingCap).toBe(PRE_SEAM_RULES.pendingCap);
     expect(V1_RULES.pendingCap).toBe(SANDBOX_RULES.pendingCap);
     expect(V1_RULES.defaultLifetimeMs).toBe(SANDBOX_RULES.activationLifetimeS * 1000);
     expect(V1_MAX_HISTORY_LIMIT).toBe(SANDBOX_RULES.history.maxLimit);

@@ -11,11 +11,12 @@ import TempNumberReporter from '../../src/reporter/index.ts';
 import { withLedgerRefunds } from '../../src/reporter/ledger-refunds.ts';
 
 const report: ActivationReport = {
-  id: 11,
+  id: '11',
   number: '+18454123223',
   service: 'facebook',
   country: 'us',
   price: 0.45,
+  state: 'smsReceived',
   status: 'smsReceived',
   outcome: 'finalized',
   refunded: undefined,
@@ -53,6 +54,19 @@ function captureConsole(): { lines: string[]; restore(): void } {
 test.describe('attachment format', () => {
   test('round-trips, and explicit undefined fields come back', () => {
     expect(parseActivationsAttachment(serializeActivationsAttachment([report]))).toEqual([report]);
+  });
+
+  test('an attachment written before the seam (integer ids) is read with text ids', () => {
+    const { state: _, ...before } = report;
+    const body = serializeActivationsAttachment([{ ...before, id: 11 } as unknown as ActivationReport]);
+    const [read] = parseActivationsAttachment(body);
+    expect(read).toMatchObject({ ...before, id: '11' });
+    expect(typeof read?.id).toBe('string');
+  });
+
+  test('a report with a text id that is not an integer (another provider’s) is kept as it is', () => {
+    const other = { ...report, id: 'a1b2-c3' };
+    expect(parseActivationsAttachment(serializeActivationsAttachment([other]))).toEqual([other]);
   });
 
   test('ignores bodies that are not activation reports', () => {
@@ -98,7 +112,7 @@ test.describe('TempNumberReporter', () => {
       spentUsd: 0.45,
       codeLatencyMs: { p50: 900, p95: 900 },
       budgetWaitMs: { total: 12, p95: 12 },
-      activations: [{ id: 11, number: '+18454123223' }],
+      activations: [{ id: '11', number: '+18454123223' }],
     });
   });
 
@@ -144,7 +158,9 @@ test.describe('TempNumberReporter', () => {
 test.describe('refunds from the ledger', () => {
   const cancelled: ActivationReport = {
     ...report,
-    id: 21,
+    id: '21',
+    state: 'waitingForSms',
+    status: 'smsRequested',
     outcome: 'cancelled',
     smsAt: undefined,
     codeLatenciesMs: [],
@@ -158,12 +174,12 @@ test.describe('refunds from the ledger', () => {
       [
         JSON.stringify(record),
         '{"torn line',
-        JSON.stringify({ ...record, status: 'refunded', refunded: true }),
-        JSON.stringify({ ...record, id: 999, refunded: false }),
+        JSON.stringify({ ...record, state: 'refunded', status: 'refunded', refunded: true }),
+        JSON.stringify({ ...record, id: '999', refunded: false }),
       ].join('\n'),
     );
     expect(withLedgerRefunds([cancelled, report], ledger)).toEqual([
-      { ...cancelled, refunded: true, status: 'refunded' },
+      { ...cancelled, refunded: true, state: 'refunded', status: 'refunded' },
       report,
     ]);
     const reporter = new TempNumberReporter({ quiet: true, ledgerFile: ledger });
@@ -184,6 +200,15 @@ test.describe('refunds from the ledger', () => {
       spentUsd: 0,
       awaitingRefundUsd: 0,
     });
+  });
+
+  test('a ledger line written before the seam (integer id, no state) confirms the refund of a text id', async () => {
+    const ledger = test.info().outputPath('old-ledger.jsonl');
+    const { codeLatenciesMs, budgetWaitMs, skippedCountries, state, ...record } = cancelled;
+    await writeFile(ledger, JSON.stringify({ ...record, id: 21, status: 'refunded', refunded: true }));
+    expect(withLedgerRefunds([cancelled], ledger)).toEqual([
+      { ...cancelled, refunded: true, state: 'refunded', status: 'refunded' },
+    ]);
   });
 
   test('a missing ledger leaves refunds unknown', () => {

@@ -9,6 +9,7 @@ function activation(overrides: Partial<ActivationReport> & Pick<ActivationReport
     service: 'facebook',
     country: 'us',
     price: 0.45,
+    state: 'smsReceived',
     status: 'smsReceived',
     outcome: 'finalized',
     refunded: undefined,
@@ -42,11 +43,11 @@ test.describe('percentile (nearest rank)', () => {
 test.describe('run summary', () => {
   test('counts outcomes, codes and money; cancelled numbers cost only when a late SMS was billed', () => {
     const summary = summarizeActivations([
-      activation({ id: 1, price: 0.45, codeLatenciesMs: [1000] }),
-      activation({ id: 2, price: 0.25, codeLatenciesMs: [3000, 2000] }),
-      activation({ id: 3, price: 0.6, outcome: 'cancelled', refunded: true, smsAt: undefined }),
-      activation({ id: 4, price: 0.1, outcome: 'cancelled', refunded: false }),
-      activation({ id: 5, price: 0.2, outcome: 'cancelled', refunded: undefined, smsAt: undefined }),
+      activation({ id: '1', price: 0.45, codeLatenciesMs: [1000] }),
+      activation({ id: '2', price: 0.25, codeLatenciesMs: [3000, 2000] }),
+      activation({ id: '3', price: 0.6, outcome: 'cancelled', refunded: true, smsAt: undefined }),
+      activation({ id: '4', price: 0.1, outcome: 'cancelled', refunded: false }),
+      activation({ id: '5', price: 0.2, outcome: 'cancelled', refunded: undefined, smsAt: undefined }),
     ]);
     expect(summary).toMatchObject({
       leased: 5,
@@ -62,25 +63,25 @@ test.describe('run summary', () => {
 
   test('adds budget waits and takes their p95', () => {
     const summary = summarizeActivations([
-      activation({ id: 1, budgetWaitMs: 0 }),
-      activation({ id: 2, budgetWaitMs: 1500 }),
-      activation({ id: 3, budgetWaitMs: 250.4 }),
+      activation({ id: '1', budgetWaitMs: 0 }),
+      activation({ id: '2', budgetWaitMs: 1500 }),
+      activation({ id: '3', budgetWaitMs: 250.4 }),
     ]);
     expect(summary.budgetWaitMs).toEqual({ total: 1750, p95: 1500 });
   });
 
   test('money is summed without floating-point drift', () => {
     const summary = summarizeActivations([
-      activation({ id: 1, price: 0.1 }),
-      activation({ id: 2, price: 0.2 }),
+      activation({ id: '1', price: 0.1 }),
+      activation({ id: '2', price: 0.2 }),
     ]);
     expect(summary.spentUsd).toBe(0.3);
   });
 
   test('an activation reported twice counts once, with its last state', () => {
     const summary = summarizeActivations([
-      activation({ id: 7, outcome: 'waiting' }),
-      activation({ id: 7, outcome: 'finalized', codeLatenciesMs: [10] }),
+      activation({ id: '7', outcome: 'waiting' }),
+      activation({ id: '7', outcome: 'finalized', codeLatenciesMs: [10] }),
     ]);
     expect(summary).toMatchObject({ leased: 1, finalized: 1, codes: 1 });
   });
@@ -105,8 +106,8 @@ test.describe('summary text', () => {
   test('names counts, money, latency and budget waits', () => {
     const text = formatSummary(
       summarizeActivations([
-        activation({ id: 1, price: 0.45, codeLatenciesMs: [1200], budgetWaitMs: 40 }),
-        activation({ id: 2, price: 0.25, outcome: 'cancelled' }),
+        activation({ id: '1', price: 0.45, codeLatenciesMs: [1200], budgetWaitMs: 40 }),
+        activation({ id: '2', price: 0.25, outcome: 'cancelled' }),
       ]),
     );
     expect(text).toBe(

@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
 import { RATE_LIMITS, scaledLimits } from '../../src/limits/rate-limits.ts';
+import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 function setup() {
   const clock = createManualClock(0);
@@ -49,18 +50,18 @@ test.describe('memory store', () => {
 
   test('delivery records list the pair’s activations newest first with outcomes, until they expire', async () => {
     const { store, clock } = setup();
-    await store.recordActivation('tg/us', 1, 10_000);
+    await store.recordActivation('tg/us', '1', 10_000);
     clock.advance(10);
-    await store.recordActivation('tg/us', 2, 10_000);
-    await store.recordActivation('tg/gb', 3, 10_000);
-    await store.recordOutcome('tg/us', 1, 'sms');
-    await store.recordOutcome('tg/us', 99, 'noSms');
+    await store.recordActivation('tg/us', '2', 10_000);
+    await store.recordActivation('tg/gb', '3', 10_000);
+    await store.recordOutcome('tg/us', '1', 'sms');
+    await store.recordOutcome('tg/us', '99', 'noSms');
     expect(await store.deliveryRecords('tg/us')).toEqual([
-      { activationId: 2, outcome: 'pending' },
-      { activationId: 1, outcome: 'sms' },
+      { activationId: '2', outcome: 'pending' },
+      { activationId: '1', outcome: 'sms' },
     ]);
     clock.advance(9990);
-    expect(await store.deliveryRecords('tg/us')).toEqual([{ activationId: 2, outcome: 'pending' }]);
+    expect(await store.deliveryRecords('tg/us')).toEqual([{ activationId: '2', outcome: 'pending' }]);
     expect(await store.deliveryRecords('wa/de')).toEqual([]);
   });
 
@@ -79,16 +80,17 @@ test.describe('memory store', () => {
     const { store, clock } = setup();
     expect(await store.tryLead('a', 1000)).toBe(true);
     expect(await store.tryLead('b', 1000)).toBe(true);
-    await store.addWaiting(1, 1000);
-    await store.addWaiting(2, 5000);
-    await store.addWaiting(3, 5000);
-    await store.removeWaiting(3);
-    expect((await store.listWaiting()).sort()).toEqual([1, 2]);
+    await store.addWaiting('1', 1000);
+    await store.addWaiting('2', 5000);
+    await store.addWaiting('3', 5000);
+    await store.removeWaiting('3');
+    expect((await store.listWaiting()).sort()).toEqual(['1', '2']);
     clock.advance(1000);
-    expect(await store.listWaiting()).toEqual([2]);
-    await store.putSnapshots([{ id: 7, status: 'smsReceived', code: '1234' }]);
-    expect(await store.getSnapshots([7, 8])).toEqual([{ id: 7, status: 'smsReceived', code: '1234' }]);
+    expect(await store.listWaiting()).toEqual(['2']);
+    const snapshot = v1Snapshot({ id: 7, status: 'smsReceived', message: 'code 1234', code: '1234' });
+    await store.putSnapshots([snapshot]);
+    expect(await store.getSnapshots(['7', '8'])).toEqual([snapshot]);
     clock.advance(30 * 60_000);
-    expect(await store.getSnapshots([7])).toEqual([]);
+    expect(await store.getSnapshots(['7'])).toEqual([]);
   });
 });
