@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { ActivationReport } from '../../src/reporter/activations-attachment.ts';
-import { formatMs, formatSummary, formatUsd } from '../../src/reporter/format-summary.ts';
+import { formatUsd } from '../../src/contract/money.ts';
+import { formatMs, formatSummary } from '../../src/reporter/format-summary.ts';
 import { percentile, summarizeActivations } from '../../src/reporter/summarize-activations.ts';
 
 function activation(overrides: Partial<ActivationReport> & Pick<ActivationReport, 'id'>): ActivationReport {
