@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import type { ActivationReport } from '../../src/reporter/activations-attachment.ts';
 import { formatUsd } from '../../src/contract/money.ts';
+import type { ActivationReport } from '../../src/reporter/activations-attachment.ts';
 import { formatMs, formatSummary } from '../../src/reporter/format-summary.ts';
 import { percentile, summarizeActivations } from '../../src/reporter/summarize-activations.ts';
 
