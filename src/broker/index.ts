@@ -12,9 +12,7 @@ export type {
   SkippedCountry,
 } from '../contract/activation.ts';
 export { FIXTURE_OPTION_NAMES, LEASE_OPTION_NAMES, toLeaseRequest } from '../contract/activation.ts';
-export { BrokerUnavailableError } from '../contract/errors/broker-unavailable-error.ts';
-export { CodeNotFoundError } from '../contract/errors/code-not-found-error.ts';
-export { rebuildError, toWireError } from '../contract/errors/wire.ts';
+export { BrokerUnavailableError, CodeNotFoundError, rebuildError, toWireError } from '../contract/errors.ts';
 export type {
   CodeOptions,
   Phone,

@@ -16,7 +16,7 @@ import type {
   LeaseRequest,
   SkippedCountry,
 } from '../contract/activation.ts';
-import type { WireError } from '../contract/errors/wire.ts';
+import type { WireError } from '../contract/errors.ts';
 import type { SmsMessage } from '../contract/phone.ts';
 import type {
   PriceListEntry,

@@ -7,7 +7,7 @@
  */
 import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigurationError } from '../contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../contract/errors.ts';
 
 export interface RuntimePaths {
   /** `<runtimeDir>/<accountId>` (mode 0700). */

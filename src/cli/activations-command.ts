@@ -6,9 +6,8 @@
 import { accountPaths, connectRunningBroker, readLedgerFile } from '../broker/client/find-or-start.ts';
 import type { Settings } from '../config/settings.ts';
 import type { ActivationRecord } from '../contract/activation.ts';
-import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
-import { formatTable, formatUsd } from './format-table.ts';
-import { runCliCommand } from './run-cli-command.ts';
+import { formatTable, formatUsd } from './format.ts';
+import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION, runCliCommand } from './frame.ts';
 
 const SPEC = {
   name: 'activations',

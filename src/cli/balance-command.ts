@@ -2,12 +2,12 @@
  * `playwright-tempnumber balance`: the account's balance and balance in review, in USD, and
  * which account that is (its short hash — never the key).
  */
+
+import { displayUrl } from '../config/redact.ts';
 import { accountId } from '../config/settings.ts';
-import { displayUrl } from '../preflight/display-url.ts';
-import type { CommandSpec, OptionsSpec } from './cli-args.ts';
-import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
-import { formatFields, formatUsd } from './format-table.ts';
-import { runCliCommand } from './run-cli-command.ts';
+import { formatFields, formatUsd } from './format.ts';
+import type { CommandSpec, OptionsSpec } from './frame.ts';
+import { CLI_READ_TIMEOUT_MS, runCliCommand, withBroker } from './frame.ts';
 
 const SPEC = {
   name: 'balance',

@@ -4,10 +4,15 @@
  */
 
 import type { CheckResult } from '../contract/preflight-result.ts';
-import { DEFAULT_ESTIMATE } from '../preflight/balance-estimate.ts';
+import { DEFAULT_ESTIMATE } from '../preflight/checks.ts';
 import { runPreflight } from '../preflight/run-preflight.ts';
-import { type CommandSpec, type OptionsSpec, parseAmountOption, parseIntegerOption } from './cli-args.ts';
-import { runCliCommand } from './run-cli-command.ts';
+import {
+  type CommandSpec,
+  type OptionsSpec,
+  parseAmountOption,
+  parseIntegerOption,
+  runCliCommand,
+} from './frame.ts';
 
 const SPEC = {
   name: 'doctor',

@@ -5,10 +5,15 @@
 import { accountId } from '../config/settings.ts';
 import { type ActivationId, compareActivationIds } from '../contract/activation.ts';
 import type { ProviderActivation } from '../providers/provider.ts';
-import { type CommandSpec, type OptionsSpec, parseIntegerOption } from './cli-args.ts';
-import { CLI_READ_TIMEOUT_MS, withBroker } from './cli-client.ts';
-import { formatTable, formatUsd } from './format-table.ts';
-import { runCliCommand } from './run-cli-command.ts';
+import { formatTable, formatUsd } from './format.ts';
+import {
+  CLI_READ_TIMEOUT_MS,
+  type CommandSpec,
+  type OptionsSpec,
+  parseIntegerOption,
+  runCliCommand,
+  withBroker,
+} from './frame.ts';
 
 /** The API's page size cap (reference "Decisions": history `limit` up to 100). */
 const MAX_LIMIT = 100;

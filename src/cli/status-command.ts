@@ -6,12 +6,16 @@
 
 import { accountPaths, connectRunningBroker } from '../broker/client/find-or-start.ts';
 import type { BrokerStatus } from '../broker/protocol.ts';
+import { displayUrl } from '../config/redact.ts';
 import { accountId } from '../config/settings.ts';
-import { displayUrl } from '../preflight/display-url.ts';
-import { type CommandSpec, type OptionsSpec, RUNTIME_DIR_OPTION } from './cli-args.ts';
-import { EXIT_CODES } from './exit-codes.ts';
-import { formatAge, formatFields, formatTable } from './format-table.ts';
-import { runCliCommand } from './run-cli-command.ts';
+import { formatAge, formatFields, formatTable } from './format.ts';
+import {
+  type CommandSpec,
+  EXIT_CODES,
+  type OptionsSpec,
+  RUNTIME_DIR_OPTION,
+  runCliCommand,
+} from './frame.ts';
 
 const SPEC = {
   name: 'status',

@@ -4,7 +4,7 @@
  * broker reads them at start; a broker started on demand gets them passed through
  * ({@link GUARD_ENV_NAMES}).
  */
-import { ConfigurationError } from '../contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../contract/errors.ts';
 import { readSetting, type SettingsSources } from './settings.ts';
 
 /** What the guards do; every duration says its clock (API time scales with the time scale). */

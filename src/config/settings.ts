@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { config as loadDotenvFile } from 'dotenv';
-import { ConfigurationError } from '../contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../contract/errors.ts';
 
 /** The production API. */
 export const DEFAULT_BASE_URL = 'https://tn-api.com/api/v1';

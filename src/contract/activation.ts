@@ -5,7 +5,7 @@
  * the fixture options, `phones.lease()`, `BrokerClient.lease()`), and the record the broker keeps
  * in its ledger, hands to the client, and the fixture and the reporter print.
  */
-import { ConfigurationError } from './errors/configuration-error.ts';
+import { ConfigurationError } from './errors.ts';
 
 /**
  * The states an activation can be in, as the broker decides on them, with what each means.

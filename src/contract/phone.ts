@@ -6,7 +6,7 @@
  */
 import type { ActivationId } from './activation.ts';
 import { type ActivationRecord, type SkippedCountry, show } from './activation.ts';
-import { ConfigurationError } from './errors/configuration-error.ts';
+import { ConfigurationError } from './errors.ts';
 import { compileCodePattern } from './sms-code.ts';
 
 /**

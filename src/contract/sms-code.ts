@@ -3,7 +3,7 @@
  * given (they know their message format); otherwise the API's own `code` field; otherwise a
  * default pattern over the text. Pure: no I/O, no clock.
  */
-import { ConfigurationError } from './errors/configuration-error.ts';
+import { ConfigurationError } from './errors.ts';
 
 /**
  * A run of 4 to 8 digits that is not part of a longer run, so a 10-digit phone number or an

@@ -4,6 +4,6 @@
  * the package's main entry. Every export is named here (no `export *`).
  */
 export type { SettingsOverrides } from '../config/settings.ts';
-export { PreflightError } from '../contract/errors/preflight-error.ts';
+export { PreflightError } from '../contract/errors.ts';
 export type { CheckId, CheckLevel, CheckResult } from '../contract/preflight-result.ts';
 export { type PreflightOptions, type PreflightReport, runPreflight } from './run-preflight.ts';

@@ -1,11 +1,10 @@
 /**
- * Run the preflight checks against the resolved settings and collect one result per check.
- * Never throws for a problem it finds (that is a `fail` result); see `PreflightError` for the
- * throwing form globalSetup uses.
+ * Running the preflight: every check in order, one reading of the API through the broker, and
+ * the report (URLs shown without credentials).
  */
 
-import { redactSecret } from '../api/redact.ts';
 import { connectBroker } from '../broker/client/broker-client.ts';
+import { redactSecret, urlSecrets } from '../config/redact.ts';
 import {
   accountId,
   resolveSettings,
@@ -14,11 +13,14 @@ import {
   type SettingsSources,
 } from '../config/settings.ts';
 import type { CheckId, CheckResult } from '../contract/preflight-result.ts';
-import { DEFAULT_ESTIMATE } from './balance-estimate.ts';
-import type { BalanceProbe, PreflightContext } from './check-types.ts';
-import { inspectBroker } from './checks/broker-check.ts';
-import { urlSecrets } from './display-url.ts';
-import { PREFLIGHT_CHECKS } from './preflight-checks.ts';
+import type { BalanceProbe, PreflightContext } from './checks.ts';
+import { DEFAULT_ESTIMATE, inspectBroker, PREFLIGHT_CHECKS } from './checks.ts';
+
+/*
+ * Run the preflight checks against the resolved settings and collect one result per check.
+ * Never throws for a problem it finds (that is a `fail` result); see `PreflightError` for the
+ * throwing form globalSetup uses.
+ */
 
 /** Options of {@link runPreflight}. */
 export interface PreflightOptions {

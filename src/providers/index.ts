@@ -6,7 +6,7 @@
 import { DEFAULT_BASE_URL } from '../config/settings.ts';
 // What callers of the registry need beside it; everything else is imported from ./provider.ts.
 import type { ActivationState } from '../contract/activation.ts';
-import { ConfigurationError } from '../contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../contract/errors.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
 import { stateOfV1Status } from './tempnumber-v1/tables.ts';

@@ -10,10 +10,11 @@
  * decimal), and one {@link ActivationState} per activation instead of a dialect's status words.
  * Refusals stay {@link ApiError}s whose `family` is the neutral {@link ErrorFamily}.
  */
-import type { RequestOptions, TempNumberClientOptions } from '../api/client-options.ts';
+
 import type { ActivationId, ActivationState } from '../contract/activation.ts';
-import type { ErrorFamily } from '../contract/errors/api-error.ts';
+import type { ErrorFamily } from '../contract/errors.ts';
 import type { RateLimit } from '../limits/rate-limits.ts';
+import type { RequestOptions, TempNumberClientOptions } from './tempnumber-v1/client.ts';
 
 /** One SMS as the API shows it. */
 export interface ProviderSms {

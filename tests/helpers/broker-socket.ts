@@ -4,7 +4,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import type { BrokerRequest, BrokerResponse, LeaseResult } from '../../src/broker/protocol.ts';
-import type { WireError } from '../../src/contract/errors/wire.ts';
+import type { WireError } from '../../src/contract/errors.ts';
 
 /** A request without its `id` (the helper numbers them). */
 export type RequestBody = BrokerRequest extends infer R

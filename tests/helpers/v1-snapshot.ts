@@ -3,9 +3,10 @@
  * provider itself: tests of the broker describe what the real API answers, and the translation
  * they go through is the one the broker uses.
  */
-import type { Activation } from '../../src/api/response-types.ts';
+
 import type { ProviderActivation } from '../../src/providers/provider.ts';
 import { toNeutral } from '../../src/providers/tempnumber-v1/provider.ts';
+import type { Activation } from '../../src/providers/tempnumber-v1/wire.ts';
 
 /** `fields` as v1 answers them (`id` defaults to 1, `code` may be a number as on the wire). */
 export function v1Snapshot(

@@ -2,8 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { type BrokerClient, CodeNotFoundError, connectBroker } from '../../src/broker/index.ts';
-import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
-import { SmsTimeoutError } from '../../src/contract/errors/sms-timeout-error.ts';
+import { ConfigurationError, SmsTimeoutError } from '../../src/contract/errors.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import {
   type BrokerTestMachine,

@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { connectBroker, ensureRuntimeDir } from '../../src/broker/index.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
 import { accountId } from '../../src/config/settings.ts';
-import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../../src/contract/errors.ts';
 import { makeApiKey } from '../helpers/broker-test-env.ts';
 
 let root: string;

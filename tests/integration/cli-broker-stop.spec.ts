@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { isAlive } from '../../src/broker/lock-file.ts';
-import { EXIT_CODES } from '../../src/cli/exit-codes.ts';
+import { EXIT_CODES } from '../../src/cli/frame.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import {
   type BrokerProcess,

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createTempNumberClient } from '../../src/api/index.ts';
+import { createTempNumberClient } from '../../src/providers/tempnumber-v1/index.ts';
 import { PRICE_TABLE } from '../../src/sandbox/index.ts';
 import { runCli, useCliWorld } from '../helpers/cli-process.ts';
 

@@ -7,7 +7,7 @@ import {
   type ErrorFamily,
   PriceChangedError,
   type TempNumberClient,
-} from '../../src/api/index.ts';
+} from '../../src/providers/tempnumber-v1/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 
 const KEY = 'integration-key-4f8e2a';

@@ -4,7 +4,7 @@ import {
   createTempNumberClient,
   NetworkError,
   UnexpectedResponseError,
-} from '../../src/api/index.ts';
+} from '../../src/providers/tempnumber-v1/index.ts';
 import { PAIRS_WITHOUT_NUMBERS, PRICE_TABLE, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 
 const KEY = 'faults-key-9c21d7';

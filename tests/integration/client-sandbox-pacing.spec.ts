@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { createTempNumberClient } from '../../src/api/index.ts';
 import { createLocalBudget } from '../../src/limits/budget.ts';
 import { RATE_LIMITS, scaledLimits } from '../../src/limits/rate-limits.ts';
+import { createTempNumberClient } from '../../src/providers/tempnumber-v1/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 
 // 600×: a 60 s window passes in 100 ms real, so several windows fit in well under a second.

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { LeaseResult } from '../../src/broker/protocol.ts';
-import type { WireError } from '../../src/contract/errors/wire.ts';
+import type { WireError } from '../../src/contract/errors.ts';
 import { accountHash } from '../../src/sandbox/index.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 import { type BrokerSocket, connectBrokerSocket } from '../helpers/broker-socket.ts';

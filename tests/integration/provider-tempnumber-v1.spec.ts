@@ -5,8 +5,8 @@
  * refusals by family.
  */
 import { expect, test } from '@playwright/test';
-import { ApiError, PriceChangedError } from '../../src/api/index.ts';
 import { ACTIVATION_STATES, createProvider, type SmsProvider } from '../../src/providers/index.ts';
+import { ApiError, PriceChangedError } from '../../src/providers/tempnumber-v1/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 
 const KEY = 'provider-key-7c1d93';

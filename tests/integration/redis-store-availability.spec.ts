@@ -1,7 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createRedisStore } from '../../src/broker/server/store/redis-store.ts';
-import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
-import { isTempNumberError } from '../../src/contract/errors/tempnumber-error.ts';
+import { isTempNumberError, StoreUnavailableError } from '../../src/contract/errors.ts';
 import { scaledLimits } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
-import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
+import { StoreUnavailableError } from '../../src/contract/errors.ts';
 import { type BudgetPermit, createStoreBudget } from '../../src/limits/budget.ts';
 import { PRIORITIES, scaledLimits } from '../../src/limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ENDPOINTS } from '../../src/api/endpoints.ts';
+import { ENDPOINTS } from '../../src/providers/tempnumber-v1/wire.ts';
 import { accountHash, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ACTIVATION_STATUSES } from '../../src/api/activation-statuses.ts';
+import { ACTIVATION_STATUSES } from '../../src/providers/tempnumber-v1/wire.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../../src/contract/errors.ts';
 import {
   type CodeSource,
   compileCodePattern,

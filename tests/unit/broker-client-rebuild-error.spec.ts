@@ -1,20 +1,25 @@
 import { expect, test } from '@playwright/test';
-import { ApiError } from '../../src/contract/errors/api-error.ts';
-import { BrokerStartError } from '../../src/contract/errors/broker-start-error.ts';
-import { BrokerUnavailableError } from '../../src/contract/errors/broker-unavailable-error.ts';
-import { CodeNotFoundError } from '../../src/contract/errors/code-not-found-error.ts';
-import { ConfigurationError } from '../../src/contract/errors/configuration-error.ts';
-import { ConnectionLostError } from '../../src/contract/errors/connection-lost-error.ts';
-import { GuardError } from '../../src/contract/errors/guard-error.ts';
-import { NetworkError } from '../../src/contract/errors/network-error.ts';
-import { PreflightError } from '../../src/contract/errors/preflight-error.ts';
-import { PriceChangedError } from '../../src/contract/errors/price-changed-error.ts';
-import { RateLimitedError } from '../../src/contract/errors/rate-limited-error.ts';
-import { SmsTimeoutError } from '../../src/contract/errors/sms-timeout-error.ts';
-import { StoreUnavailableError } from '../../src/contract/errors/store-unavailable-error.ts';
-import { isTempNumberError, TempNumberError } from '../../src/contract/errors/tempnumber-error.ts';
-import { UnexpectedResponseError } from '../../src/contract/errors/unexpected-response-error.ts';
-import { rebuildError, toWireError, WIRE_ERROR_NAMES } from '../../src/contract/errors/wire.ts';
+import {
+  ApiError,
+  BrokerStartError,
+  BrokerUnavailableError,
+  CodeNotFoundError,
+  ConfigurationError,
+  ConnectionLostError,
+  GuardError,
+  isTempNumberError,
+  NetworkError,
+  PreflightError,
+  PriceChangedError,
+  RateLimitedError,
+  rebuildError,
+  SmsTimeoutError,
+  StoreUnavailableError,
+  TempNumberError,
+  toWireError,
+  UnexpectedResponseError,
+  WIRE_ERROR_NAMES,
+} from '../../src/contract/errors.ts';
 
 const originals: Array<[string, Error, abstract new (...args: never) => Error]> = [
   [

@@ -5,10 +5,10 @@
  * sees it.
  */
 import { expect, test } from '@playwright/test';
-import type { RequestOptions } from '../../src/api/client-options.ts';
 import type { BrokerContext, ClientConnection } from '../../src/broker/server/context.ts';
 import { read } from '../../src/broker/server/handlers.ts';
 import { MAX_IN_FLIGHT_MS } from '../../src/limits/budget.ts';
+import type { RequestOptions } from '../../src/providers/tempnumber-v1/client.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 

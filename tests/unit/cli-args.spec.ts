@@ -1,16 +1,21 @@
 import { expect, test } from '@playwright/test';
-import { ApiError, ConfigurationError, NetworkError, RateLimitedError } from '../../src/api/index.ts';
+import { closestNames } from '../../src/cli/format.ts';
 import {
   type CommandSpec,
   formatHelp,
   type OptionsSpec,
+  outcomeOf,
   parseAmountOption,
   parseCommandArgs,
   parseIntegerOption,
-} from '../../src/cli/cli-args.ts';
-import { closestNames } from '../../src/cli/closest-names.ts';
-import { outcomeOf } from '../../src/cli/exit-codes.ts';
-import { UsageError } from '../../src/cli/usage-error.ts';
+  UsageError,
+} from '../../src/cli/frame.ts';
+import {
+  ApiError,
+  ConfigurationError,
+  NetworkError,
+  RateLimitedError,
+} from '../../src/providers/tempnumber-v1/index.ts';
 
 const SPEC = {
   name: 'demo',

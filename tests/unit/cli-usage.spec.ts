@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { EXIT_CODES } from '../../src/cli/exit-codes.ts';
+import { EXIT_CODES } from '../../src/cli/frame.ts';
 import { makeCliWorkdir, runCli } from '../helpers/cli-process.ts';
 
 // No API is running: a usage error must be reported before any settings or request are needed.

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { createTempNumberClient, NetworkError } from '../../src/api/index.ts';
 import { createLocalBudget } from '../../src/limits/budget.ts';
+import { createTempNumberClient, NetworkError } from '../../src/providers/tempnumber-v1/index.ts';
 import { type RawReply, startRawServer } from './client-raw-server.ts';
 
 const API_KEY = 'abort-key-123456';

@@ -7,7 +7,7 @@ import {
   PriceChangedError,
   RateLimitedError,
   UnexpectedResponseError,
-} from '../../src/api/index.ts';
+} from '../../src/providers/tempnumber-v1/index.ts';
 import { type RawReply, type RawServer, startRawServer } from './client-raw-server.ts';
 
 const API_KEY = 'unit-key-0123456789';

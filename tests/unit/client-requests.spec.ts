@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { createLocalBudget } from '../../src/limits/budget.ts';
 import {
   ConfigurationError,
   createTempNumberClient,
   type TempNumberClientOptions,
-} from '../../src/api/index.ts';
-import { createLocalBudget } from '../../src/limits/budget.ts';
+} from '../../src/providers/tempnumber-v1/index.ts';
 import { activationBody, recordingBudget, startRawServer } from './client-raw-server.ts';
 
 test.describe('options are checked when the client is created', () => {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createTempNumberClient, UnexpectedResponseError } from '../../src/api/index.ts';
+import { createTempNumberClient, UnexpectedResponseError } from '../../src/providers/tempnumber-v1/index.ts';
 import { activationBody, type RawReply, type RawServer, startRawServer } from './client-raw-server.ts';
 
 let reply: RawReply = { status: 200, body: {} };

@@ -1,7 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { createTempNumberClient, RateLimitedError } from '../../src/api/index.ts';
-import { parseRateLimitReset, parseRetryAfter, parseRetryHintMs } from '../../src/api/retry-hint.ts';
 import { createLocalBudget } from '../../src/limits/budget.ts';
+import { createTempNumberClient, RateLimitedError } from '../../src/providers/tempnumber-v1/index.ts';
+import {
+  parseRateLimitReset,
+  parseRetryAfter,
+  parseRetryHintMs,
+} from '../../src/providers/tempnumber-v1/responses.ts';
 import { recordingBudget, startRawServer } from './client-raw-server.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);

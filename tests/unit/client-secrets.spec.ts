@@ -9,7 +9,7 @@ import {
   RateLimitedError,
   type TempNumberClient,
   UnexpectedResponseError,
-} from '../../src/api/index.ts';
+} from '../../src/providers/tempnumber-v1/index.ts';
 import { type RawReply, startRawServer } from './client-raw-server.ts';
 
 // Distinctive, and echoed back by the scripted server in every way a careless API could.

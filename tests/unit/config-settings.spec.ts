@@ -1,5 +1,4 @@
 import { expect, test } from '@playwright/test';
-import { ConfigurationError } from '../../src/api/index.ts';
 import {
   accountId,
   canonicalBaseUrl,
@@ -7,6 +6,7 @@ import {
   resolveSettings,
   type SettingsOverrides,
 } from '../../src/config/settings.ts';
+import { ConfigurationError } from '../../src/providers/tempnumber-v1/index.ts';
 
 const KEY = 'tn_config_KEY_5ec2e7a9d1';
 

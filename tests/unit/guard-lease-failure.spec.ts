@@ -1,9 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { postFailureKind, skipRuleFor } from '../../src/broker/server/lease.ts';
-import { ApiError } from '../../src/contract/errors/api-error.ts';
-import { NetworkError } from '../../src/contract/errors/network-error.ts';
-import { PriceChangedError } from '../../src/contract/errors/price-changed-error.ts';
-import { UnexpectedResponseError } from '../../src/contract/errors/unexpected-response-error.ts';
+import {
+  ApiError,
+  NetworkError,
+  PriceChangedError,
+  UnexpectedResponseError,
+} from '../../src/contract/errors.ts';
 
 const where = { method: 'POST', path: '/activations' };
 const api = (status: number, errorName: string, family: ApiError['family']) =>

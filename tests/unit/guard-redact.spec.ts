@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { MIN_SECRET_LENGTH, redactSecret, redactSecrets } from '../../src/api/redact.ts';
-import { createCliOutput } from '../../src/cli/cli-output.ts';
+import { createCliOutput } from '../../src/cli/frame.ts';
+import { MIN_SECRET_LENGTH, redactSecret, redactSecrets } from '../../src/config/redact.ts';
 
 const KEY = 'sk_live_7f3a9c1e5b2d';
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { assessBalance } from '../../src/preflight/balance-estimate.ts';
+import { assessBalance } from '../../src/preflight/checks.ts';
 
 const ESTIMATE = { tests: 10, pricePerTest: 0.45, source: 'test' };
 

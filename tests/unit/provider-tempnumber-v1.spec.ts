@@ -5,14 +5,6 @@
  * broker to the seam changes no decision. Plus the registry and the id rule.
  */
 import { expect, test } from '@playwright/test';
-import {
-  ACTIVATION_STATUSES,
-  type ActivationStatus,
-  ConfigurationError,
-  ENDPOINTS,
-  ERROR_NAMES,
-  RATE_LIMITS,
-} from '../../src/api/index.ts';
 import { refundVerdict } from '../../src/broker/server/activations.ts';
 import { historyOutcome } from '../../src/broker/server/guard-runtime.ts';
 import {
@@ -22,6 +14,14 @@ import {
   DEFAULT_PROVIDER,
   PROVIDERS,
 } from '../../src/providers/index.ts';
+import {
+  ACTIVATION_STATUSES,
+  type ActivationStatus,
+  ConfigurationError,
+  ENDPOINTS,
+  ERROR_NAMES,
+  RATE_LIMITS,
+} from '../../src/providers/tempnumber-v1/index.ts';
 import {
   stateOfV1Status,
   V1_MAX_HISTORY_LIMIT,

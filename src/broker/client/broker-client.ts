@@ -12,8 +12,7 @@ import {
   type LeaseOptions,
   toLeaseRequest,
 } from '../../contract/activation.ts';
-import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
-import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
+import { BrokerUnavailableError, ConnectionLostError } from '../../contract/errors.ts';
 import type { Phone } from '../../contract/phone.ts';
 import {
   type BrokerStatus,

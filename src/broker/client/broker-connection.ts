@@ -6,9 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
-import { BrokerUnavailableError } from '../../contract/errors/broker-unavailable-error.ts';
-import { ConnectionLostError } from '../../contract/errors/connection-lost-error.ts';
-import { rebuildError } from '../../contract/errors/wire.ts';
+import { BrokerUnavailableError, ConnectionLostError, rebuildError } from '../../contract/errors.ts';
 import { isAlive } from '../lock-file.ts';
 import {
   type BrokerRequest,

@@ -7,9 +7,7 @@
 
 import type { ActivationRecord, SkippedCountry } from '../../contract/activation.ts';
 import { ACTIVATION_STATES, type ActivationId, type ActivationState } from '../../contract/activation.ts';
-import { CodeNotFoundError } from '../../contract/errors/code-not-found-error.ts';
-import { SmsTimeoutError } from '../../contract/errors/sms-timeout-error.ts';
-import { TempNumberError } from '../../contract/errors/tempnumber-error.ts';
+import { CodeNotFoundError, SmsTimeoutError, TempNumberError } from '../../contract/errors.ts';
 import {
   type CodeOptions,
   DEFAULT_CODE_TIMEOUT_MS,

@@ -7,8 +7,8 @@
 
 import type { ActivationRecord } from '../../contract/activation.ts';
 import { ACTIVATION_STATES, type ActivationId, type ActivationState } from '../../contract/activation.ts';
-import type { ApiError } from '../../contract/errors/api-error.ts';
-import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
+import type { ApiError } from '../../contract/errors.ts';
+import { isTempNumberError } from '../../contract/errors.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
 import {
   type BrokerContext,

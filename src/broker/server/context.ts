@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GuardSettings } from '../../config/guard-settings.ts';
 import type { Settings } from '../../config/settings.ts';
 import type { ActivationId } from '../../contract/activation.ts';
-import { toWireError, type WireError } from '../../contract/errors/wire.ts';
+import { toWireError, type WireError } from '../../contract/errors.ts';
 import type { RequestBudget } from '../../limits/budget.ts';
 import { LONGEST_WINDOW_MS } from '../../limits/rate-limits.ts';
 import type { SmsProvider } from '../../providers/provider.ts';

@@ -8,8 +8,8 @@ import type { GuardSettings } from '../../config/guard-settings.ts';
 import { GUARD_ENV } from '../../config/guard-settings.ts';
 import type { ActivationId } from '../../contract/activation.ts';
 import { isIntentId } from '../../contract/activation.ts';
-import type { GuardName } from '../../contract/errors/guard-error.ts';
-import { GuardError } from '../../contract/errors/guard-error.ts';
+import type { GuardName } from '../../contract/errors.ts';
+import { GuardError } from '../../contract/errors.ts';
 import type { ProviderRules } from '../../providers/provider.ts';
 import type { BrokerStore, DeliveryRecord } from './store/broker-store.ts';
 

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ActivationId, LeaseRequest } from '../../contract/activation.ts';
-import type { ApiError } from '../../contract/errors/api-error.ts';
-import { isTempNumberError } from '../../contract/errors/tempnumber-error.ts';
+import type { ApiError } from '../../contract/errors.ts';
+import { isTempNumberError } from '../../contract/errors.ts';
 import type { ProviderActivation } from '../../providers/provider.ts';
 import type { LeaseResult } from '../protocol.ts';
 import { lifetimeRealMs, registerLease, releaseActivation } from './activations.ts';

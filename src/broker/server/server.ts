@@ -13,7 +13,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { resolveGuardSettings } from '../../config/guard-settings.ts';
 import { accountId, maxInFlightMs } from '../../config/settings.ts';
-import { BrokerStartError } from '../../contract/errors/broker-start-error.ts';
+import { BrokerStartError } from '../../contract/errors.ts';
 import { createStoreBudget } from '../../limits/budget.ts';
 import { scaledLimits, scaledMaxWaitMs } from '../../limits/rate-limits.ts';
 import { createProvider, DEFAULT_PROVIDER } from '../../providers/index.ts';

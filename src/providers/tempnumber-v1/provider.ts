@@ -1,16 +1,15 @@
 /**
- * TempNumber v1 (tn-api.com) behind the provider seam: the v1 client of src/api, unchanged,
+ * TempNumber v1 (tn-api.com) behind the provider seam: the v1 client of ./client.ts, unchanged,
  * with its answers translated once into the neutral shapes of ../provider.ts by the tables of
  * ./tables.ts. The client keeps its budget, retries and error classes; this module adds no
  * request of its own (cancel and finalize send nothing: v1 has no such calls).
  */
-import { createTempNumberClient } from '../../api/client.ts';
-import type { Activation } from '../../api/response-types.ts';
-import type { ServiceInCountry } from '../../api/wire-types.ts';
+
 import type { ActivationId } from '../../contract/activation.ts';
-import { ConfigurationError } from '../../contract/errors/configuration-error.ts';
+import { ConfigurationError } from '../../contract/errors.ts';
 import { RATE_LIMITS } from '../../limits/rate-limits.ts';
 import type { PriceQuote, ProviderActivation, ProviderOptions, SmsProvider } from '../provider.ts';
+import { createTempNumberClient } from './client.ts';
 import {
   stateOfV1Status,
   V1_BUCKETS,
@@ -21,6 +20,7 @@ import {
   V1_RULES,
   V1_UNITS,
 } from './tables.ts';
+import type { Activation, ServiceInCountry } from './wire.ts';
 
 /**
  * Create the v1 provider for one account. Takes the client's options (API key, base URL, the

@@ -5,14 +5,13 @@
  * (ACTIVATION_STATUSES, ENDPOINTS, ERROR_NAMES, RATE_LIMITS) stay where the standalone client
  * and the sandbox read them; these rows only point at them.
  */
-import type { ActivationStatus } from '../../api/activation-statuses.ts';
-import { isActivationStatus } from '../../api/activation-statuses.ts';
-import { ENDPOINTS, type EndpointId } from '../../api/endpoints.ts';
-import { ERROR_NAMES } from '../../api/error-names.ts';
+
 import type { ActivationState } from '../../contract/activation.ts';
-import type { ErrorFamily } from '../../contract/errors/api-error.ts';
+import type { ErrorFamily } from '../../contract/errors.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
 import type { ProviderOperation, ProviderRules, ReleaseEffect } from '../provider.ts';
+import type { ActivationStatus } from './wire.ts';
+import { ENDPOINTS, type EndpointId, ERROR_NAMES, isActivationStatus } from './wire.ts';
 
 /** Every v1 status (reference §4) → the one neutral state it is. */
 export const V1_STATES = {

@@ -12,8 +12,9 @@
  * Requests and answers are plain values ({@link CoreRequest}, {@link CoreResponse}); an adapter
  * (node:http today) turns real requests into them and carries the answers out.
  */
-import type { ActivationData } from '../../api/wire-types.ts';
+
 import type { BucketId, RateLimit } from '../../limits/rate-limits.ts';
+import type { ActivationData } from '../../providers/tempnumber-v1/wire.ts';
 import type { Account, SmsRecord, World } from './world.ts';
 
 /** A request as the core sees it: plain values, no `node:http`. */

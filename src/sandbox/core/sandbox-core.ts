@@ -4,9 +4,10 @@
  * control table straight — and offers the control methods the control table and `startSandbox`
  * drive. It imports no table: which API it imitates is decided by whoever creates it.
  */
-import type { ActivationData } from '../../api/wire-types.ts';
+
 import type { Clock } from '../../limits/clock.ts';
 import type { BucketId } from '../../limits/rate-limits.ts';
+import type { ActivationData } from '../../providers/tempnumber-v1/wire.ts';
 import { COUNTRIES, isCountryId } from '../catalog/countries.ts';
 import { isServiceId, SERVICES } from '../catalog/offers.ts';
 import { createGateway, type Gateway, handleApiRequest, parseFaults, resetGateway } from './gateway.ts';

@@ -5,8 +5,8 @@
  * the core creates and resets it. Nothing here knows of routes, HTTP or faults.
  */
 import { createHash } from 'node:crypto';
-import { ACTIVATION_STATUSES, type ActivationStatus } from '../../api/activation-statuses.ts';
 import { type Clock, monotonicClock } from '../../limits/clock.ts';
+import { ACTIVATION_STATUSES, type ActivationStatus } from '../../providers/tempnumber-v1/wire.ts';
 import type { CountryId, PhoneNumber } from '../catalog/countries.ts';
 import { type Catalog, createCatalog, type ServiceId } from '../catalog/offers.ts';
 

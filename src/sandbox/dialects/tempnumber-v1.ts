@@ -3,8 +3,8 @@
  * per endpoint of ENDPOINTS, the limits of RATE_LIMITS, the `x-api-key` header and the API's
  * error body. The core runs it as a value; a second dialect is a module like this one.
  */
-import { ENDPOINTS, type EndpointId } from '../../api/endpoints.ts';
-import { ERROR_NAMES, type ErrorName } from '../../api/error-names.ts';
+
+import { RATE_LIMITS } from '../../limits/rate-limits.ts';
 import type {
   ActivationsHistory,
   ErrorBody,
@@ -13,8 +13,13 @@ import type {
   Response200,
   SingleService,
   UserBalance,
-} from '../../api/wire-types.ts';
-import { RATE_LIMITS } from '../../limits/rate-limits.ts';
+} from '../../providers/tempnumber-v1/wire.ts';
+import {
+  ENDPOINTS,
+  type EndpointId,
+  ERROR_NAMES,
+  type ErrorName,
+} from '../../providers/tempnumber-v1/wire.ts';
 import { COUNTRIES, drawPhoneNumber } from '../catalog/countries.ts';
 import { type Offer, SERVICES } from '../catalog/offers.ts';
 import type { ApiContext, ApiHandler, ApiRouteTable, CoreReply } from '../core/route-table.ts';

@@ -5,7 +5,7 @@
 
 import { Redis, ReplyError } from 'ioredis';
 import { type ActivationId, compareActivationIds } from '../../../contract/activation.ts';
-import { redisAddress, StoreUnavailableError } from '../../../contract/errors/store-unavailable-error.ts';
+import { redisAddress, StoreUnavailableError } from '../../../contract/errors.ts';
 import type { BucketUsage, StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
 import type { ScaledLimits } from '../../../limits/rate-limits.ts';
