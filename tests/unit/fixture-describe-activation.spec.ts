@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { describeActivation } from '../../fixtures/describe-activation.ts';
+import { describeActivation } from '../../fixtures/phone-session.ts';
 
 const base = { number: '+18454123223', service: 'facebook', country: 'us', price: 0.25 } as const;
 

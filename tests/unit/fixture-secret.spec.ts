@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { revealSecret, tempnumberSecret } from '../../fixtures/secret.ts';
+import { revealSecret, tempnumberSecret } from '../../fixtures/options.ts';
 
 test.describe('tempnumberSecret', () => {
   const secret = tempnumberSecret('sk-live-abc123');

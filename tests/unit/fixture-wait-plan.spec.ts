@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { requestedWaitMs } from '../../fixtures/wait-plan.ts';
+import { requestedWaitMs } from '../../fixtures/test-phone.ts';
 import { planWait } from '../../src/contract/phone.ts';
 
 const now = 1_000_000;
