@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parseLedgerLine } from '../../src/broker/ledger.ts';
-import type { ActivationRecord } from '../../src/contract/activation.ts';
+import { type ActivationRecord, isIntentId } from '../../src/contract/activation.ts';
 import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
 
 const repoRoot = join(import.meta.dirname, '../..');
@@ -126,16 +126,16 @@ async function freePort(): Promise<number> {
 }
 
 /** The last record of each activation in every ledger under `runtimeDir`. */
-async function readLedger(runtimeDir: string): Promise<Map<number, ActivationRecord>> {
-  const records = new Map<number, ActivationRecord>();
+async function readLedger(runtimeDir: string): Promise<Map<string, ActivationRecord>> {
+  const records = new Map<string, ActivationRecord>();
   for (const account of await readdir(runtimeDir)) {
     const file = join(runtimeDir, account, 'ledger.jsonl');
     if (!existsSync(file)) continue;
-    const intents = new Map<number, ActivationRecord>();
+    const intents = new Map<string, ActivationRecord>();
     for (const line of (await readFile(file, 'utf8')).split('\n')) {
       const record = parseLedgerLine(line);
-      // Lease intents (negative ids) are bookkeeping; every one must be closed by now.
-      if (record) (record.id > 0 ? records : intents).set(record.id, record);
+      // Lease intents (ids `intent:…`) are bookkeeping; every one must be closed by now.
+      if (record) (isIntentId(record.id) ? intents : records).set(record.id, record);
     }
     for (const intent of intents.values())
       expect(intent.outcome, `lease intent ${intent.id}`).not.toBe('unknown');

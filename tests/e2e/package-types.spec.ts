@@ -58,7 +58,7 @@ test('the public types check in a strict user project', async () => {
 
       withApp('spread', async ({ phone, phones, app }) => {
         const friend: Phone = await phones.lease({ service: 'whatsapp', country: ['gb'], maxPrice: 2 });
-        expect([phone.number, friend.number, app, new SmsTimeoutError({ activationId: 1, number: '+1', lastStatus: 's', waitedMs: 1, likelyCause: 'c' }).name]).toBeTruthy();
+        expect([phone.number, friend.number, app, new SmsTimeoutError({ activationId: '1', number: '+1', lastStatus: 's', waitedMs: 1, likelyCause: 'c' }).name]).toBeTruthy();
       });
 
       export const options: TempNumberReporterOptions = { outputFile: 'summary.json', quiet: true };

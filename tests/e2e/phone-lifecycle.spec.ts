@@ -126,7 +126,7 @@ test('retry() asks for another SMS and the next code() waits for it', async ({ r
   });
   expect(phoneAnnotations(t)).toEqual([expect.stringMatching(/finalized, 2 codes, last in/)]);
   expect(JSON.stringify(t.results[0]?.steps)).toContain(`Ask for another SMS to ${activation?.number}`);
-  expect(result.sandboxState.sms.filter((s) => s.activationId === activation?.id)).toHaveLength(2);
+  expect(result.sandboxState.sms.filter((s) => String(s.activationId) === activation?.id)).toHaveLength(2);
 });
 
 test('phones.lease() leases more numbers; all are released and reported on the one test', async ({

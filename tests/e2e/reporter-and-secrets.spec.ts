@@ -73,7 +73,7 @@ test('the reporter prints a run summary and writes it as JSON', async ({ runInli
     codeLatencyMs: { p50: expect.any(Number), p95: expect.any(Number) },
     budgetWaitMs: { total: expect.any(Number), p95: expect.any(Number) },
   });
-  expect(summary.activations.map((a: { id: number }) => a.id).sort()).toEqual(
+  expect(summary.activations.map((a: { id: string }) => a.id).sort()).toEqual(
     result.ledger.map((r) => r.id).sort(),
   );
   expect(summary.activations.map((a: { owner: string }) => a.owner)).toEqual([

@@ -85,7 +85,7 @@ export async function connectBrokerSocket(path: string): Promise<BrokerSocket> {
     raw,
     request,
     hello: (owner = `test pid ${process.pid}`) =>
-      request({ op: 'hello', protocol: 1, owner, pid: process.pid }),
+      request({ op: 'hello', protocol: 2, owner, pid: process.pid }),
     lease: (service = 'facebook', countries = ['us']) =>
       request<LeaseResult>({ op: 'lease', service, countries }),
     close: () => void socket.end(),

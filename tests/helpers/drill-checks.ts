@@ -11,7 +11,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ActivationRecord } from '../../src/contract/activation.ts';
+import { type ActivationRecord, isIntentId } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox } from '../../src/sandbox/index.ts';
 import {
   attachedActivations,
@@ -46,13 +46,13 @@ export async function expectBooksClosed(
       },
     )
     .toEqual([]);
-  const ledger = (await result.readLedger()).filter((r) => r.id > 0);
+  const ledger = (await result.readLedger()).filter((r) => !isIntentId(r.id));
   for (const r of ledger) expect(['finalized', 'cancelled'], `activation ${r.id}`).toContain(r.outcome);
   const account = accountHash(result.apiKey);
   const bought = sandbox.state().activations.filter((a) => a.account === account);
   // Every activation the API holds is in the ledger — a POST cut short by a killed broker too
   // (its lease intent was settled by the next broker, as an orphan) — and nothing else is.
-  expect(bought.map((a) => a.id).sort()).toEqual(ledger.map((r) => r.id).sort());
+  expect(bought.map((a) => String(a.id)).sort()).toEqual(ledger.map((r) => r.id).sort());
   for (const r of ledger.filter((r) => r.orphan)) expect(r.outcome, `orphan ${r.id}`).toBe('cancelled');
   if (expected.leases !== undefined) expect(ledger.filter((r) => !r.orphan)).toHaveLength(expected.leases);
   const reserved = bought.filter((a) => a.status !== 'refunded').reduce((sum, a) => sum + (a.price ?? 0), 0);

@@ -42,7 +42,7 @@ export function reportedTest(report: JSONReport | undefined, title: string): Rep
 /** The `tempnumber-activations.json` entries of the last result of `t`. */
 export function attachedActivations(
   t: JSONReportTest,
-): Array<Record<string, unknown> & { id: number; number: string }> {
+): Array<Record<string, unknown> & { id: string; number: string }> {
   const attachments =
     t.results.at(-1)?.attachments.filter((a) => a.name === 'tempnumber-activations.json') ?? [];
   if (attachments.length > 1)

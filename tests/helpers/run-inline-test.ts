@@ -18,7 +18,7 @@ import type { JSONReport } from '@playwright/test/reporter';
 import { isListed, parseLedgerLine } from '../../src/broker/ledger.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
 import { accountId } from '../../src/config/settings.ts';
-import type { ActivationRecord } from '../../src/contract/activation.ts';
+import { type ActivationRecord, compareActivationIds } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox, type SandboxState, startSandbox } from '../../src/sandbox/index.ts';
 
 /** The repo root (what `playwright-tempnumber` resolves to). */
@@ -302,13 +302,13 @@ async function readLedgerFile(
   } catch {
     return [];
   }
-  const byId = new Map<number, ActivationRecord>();
+  const byId = new Map<string, ActivationRecord>();
   for (const line of text.split('\n')) {
     const record = parseLedgerLine(line);
     if (record) byId.set(record.id, record);
   }
   // As `activations` lists it: activations, and lease intents only while open.
-  return [...byId.values()].filter(isListed).sort((a, b) => a.id - b.id);
+  return [...byId.values()].filter(isListed).sort((a, b) => compareActivationIds(a.id, b.id));
 }
 
 /** Stop the broker(s) a run started: SIGTERM by the pid in their discovery file, then wait. */

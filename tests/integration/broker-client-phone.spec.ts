@@ -66,7 +66,7 @@ test('after retry() code() waits for the next SMS, not the previous one', async 
   await phone.retry();
   const next = phone.code({ timeout: 20_000 });
   await expect
-    .poll(() => sandbox.state().activations.find((a) => a.id === phone.id)?.status)
+    .poll(() => sandbox.state().activations.find((a) => String(a.id) === phone.id)?.status)
     .toBe('retryRequested');
   await sandbox.deliverSms(phone.number, 'Your code is 222222');
   expect(await next).toBe('222222');

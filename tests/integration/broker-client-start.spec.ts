@@ -83,7 +83,7 @@ test('stale discovery, lock and socket files of a dead pid are ignored and repla
       socketPath: machine.paths.socket,
       account: machine.paths.dir.split('/').pop(),
       baseUrl: sandbox.apiUrl,
-      protocol: 1,
+      protocol: 2,
       store: 'memory',
       startedAt: new Date().toISOString(),
     }),

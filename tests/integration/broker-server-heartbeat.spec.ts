@@ -30,7 +30,7 @@ test('a client that stops sending heartbeats is dropped and its activation cance
     const b = await alive.request<LeaseResult>({ op: 'lease', service: 'facebook', countries: ['us'] });
     const beat = setInterval(() => void alive.request({ op: 'heartbeat' }), 100);
     await silent.closed;
-    const outcome = async (id: number) =>
+    const outcome = async (id: string) =>
       (await alive.request<ActivationRecord[]>({ op: 'activations' })).find((r) => r.id === id)?.outcome;
     await expect.poll(() => outcome(a.record.id)).toBe('cancelled');
     expect(await outcome(b.record.id)).toBe('waiting');

@@ -29,7 +29,7 @@ test('start-up: a 0700 account dir, a 0600 socket, and an atomic 0600 discovery 
     socketPath: world.paths.socket,
     account: world.account,
     baseUrl: world.baseUrl,
-    protocol: 1,
+    protocol: 2,
     store: 'memory',
   });
 });

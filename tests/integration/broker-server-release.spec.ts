@@ -3,7 +3,7 @@ import type { LeaseResult, ReleaseResult, WaitResult } from '../../src/broker/pr
 import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { expect, test } from '../helpers/broker-server-test.ts';
 
-const ledgerRecord = async (path: string, id: number): Promise<ActivationRecord | undefined> => {
+const ledgerRecord = async (path: string, id: string): Promise<ActivationRecord | undefined> => {
   const lines = (await readFile(path, 'utf8')).trim().split('\n');
   return lines
     .map((l) => JSON.parse(l) as ActivationRecord)

@@ -88,7 +88,7 @@ test('a retry before any SMS fails and says a retry needs an SMS first', async (
 test('wait on an unknown activation is a clear error', async ({ connect }) => {
   const socket = await connect();
   const error = (await socket
-    .request({ op: 'wait', activationId: 424242, afterSequence: 0, holdMs: 10 })
+    .request({ op: 'wait', activationId: '424242', afterSequence: 0, holdMs: 10 })
     .catch((e) => e)) as {
     wire: Record<string, unknown>;
   };

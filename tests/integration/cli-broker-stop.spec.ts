@@ -81,7 +81,7 @@ test('with an activation waiting it refuses without --force, and stops with it, 
   await socket.closed;
   // The next broker finds it there and reconciles it.
   const ledger = await readFile(world.paths.ledger, 'utf8');
-  expect(ledger).toContain(`"id":${record.id}`);
+  expect(ledger).toContain(`"id":${JSON.stringify(record.id)}`);
 });
 
 test('with no broker running it says so and exits 6, the code `status` uses', async () => {

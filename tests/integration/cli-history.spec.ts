@@ -10,7 +10,7 @@ interface HistoryJson {
   total: number;
   limit: number;
   activations: Array<{
-    id: number;
+    id: string;
     number: string;
     service: string;
     country: string;
@@ -20,11 +20,12 @@ interface HistoryJson {
   }>;
 }
 
-async function lease(pairs: Array<[string, string]>): Promise<number[]> {
+/** Lease through the v1 client; the ids as the CLI prints them (decimal text). */
+async function lease(pairs: Array<[string, string]>): Promise<string[]> {
   const client = createTempNumberClient({ apiKey: KEY, baseUrl: w.sandbox.apiUrl });
-  const ids: number[] = [];
+  const ids: string[] = [];
   for (const [serviceId, countryId] of pairs)
-    ids.push((await client.newActivation({ serviceId, countryId })).id);
+    ids.push(String((await client.newActivation({ serviceId, countryId })).id));
   return ids;
 }
 
@@ -49,7 +50,7 @@ test('lists the leased activations newest first with +number, price, status and 
   expect(newest?.number).toMatch(/^\+\d{8,15}$/);
   expect(newest?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   // The number is the one the sandbox leased.
-  const leased = w.sandbox.state().activations.find((a) => a.id === newest?.id);
+  const leased = w.sandbox.state().activations.find((a) => String(a.id) === newest?.id);
   expect(newest?.number).toBe(`+${leased?.number}`);
 });
 

@@ -78,10 +78,33 @@ test('a cache older than the TTL is replaced by a fresh list', async () => {
 
 test('a corrupt cache file is a miss, not an error', async () => {
   await runCli(['prices'], w.env, w.work.dir);
-  await writeFile(cacheFile(), '{"version":1,"fetchedAtMs":');
+  await writeFile(cacheFile(), '{"version":2,"fetchedAtMs":');
   const run = await runCli(['prices', '--json'], w.env, w.work.dir);
   expect(run.code).toBe(0);
   expect(run.json<PricesJson>().source).toBe('api');
+});
+
+test("a fresh cache file of version 1 (v1's wire list) is a miss, replaced by a version-2 one", async () => {
+  await runCli(['prices'], w.env, w.work.dir);
+  await writeFile(
+    cacheFile(),
+    JSON.stringify({
+      version: 1,
+      fetchedAtMs: Date.now(),
+      pricelistByCountry: [{ c: 'us', services: [{ s: 'facebook', p: 0.01 }] }],
+    }),
+  );
+  const run = await runCli(
+    ['prices', '--service', 'facebook', '--country', 'us', '--json'],
+    w.env,
+    w.work.dir,
+  );
+  expect(run.code).toBe(0);
+  const out = run.json<PricesJson>();
+  expect(out.source).toBe('api');
+  expect(out.prices).toEqual([{ service: 'facebook', country: 'us', price: PRICE_TABLE.facebook.us }]);
+  expect(priceListRequests()).toBe(2);
+  expect(JSON.parse(await readFile(cacheFile(), 'utf8'))).toMatchObject({ version: 2 });
 });
 
 test('both filters add the live details of the pair: no numbers right now', async () => {

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { test as base, expect } from '@playwright/test';
 import { type BrokerClient, connectBroker } from '../../src/broker/index.ts';
-import type { ActivationRecord } from '../../src/contract/activation.ts';
+import { type ActivationRecord, isIntentId } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import {
   type BrokerProcess,
@@ -42,7 +42,7 @@ interface Drill {
   /** Start a broker process for `world` and connect a client to it, as a worker would. */
   broker(world: BrokerWorld): Promise<{ process: BrokerProcess; client: BrokerClient }>;
   /** Every id a test was handed, in order. */
-  handed: number[];
+  handed: string[];
 }
 
 const test = base.extend<{ drill: Drill }>({
@@ -102,7 +102,7 @@ test.describe.configure({ mode: 'parallel' });
 /** The ledger's last record per id. */
 async function ledgerOf(world: BrokerWorld): Promise<ActivationRecord[]> {
   const text = await readFile(world.paths.ledger, 'utf8').catch(() => '');
-  const byId = new Map<number, ActivationRecord>();
+  const byId = new Map<string, ActivationRecord>();
   for (const line of text.split('\n')) {
     if (line.trim() !== '') byId.set((JSON.parse(line) as ActivationRecord).id, JSON.parse(line));
   }
@@ -124,7 +124,7 @@ async function expectBooks(
   const ledgers = await Promise.all(worlds.map(ledgerOf));
   const bought = drill.sandbox.state().activations.filter((a) => a.account === accountHash(drill.apiKey));
   for (const a of bought) {
-    const records = ledgers.flatMap((l) => l.filter((r) => r.id === a.id));
+    const records = ledgers.flatMap((l) => l.filter((r) => r.id === String(a.id)));
     expect(records.length, `activation ${a.id} is in a ledger`).toBeGreaterThanOrEqual(1);
     if (options.sharedKeyWithoutRedis) {
       expect(records.filter((r) => !r.orphan).length, `activation ${a.id} is owned once`).toBeLessThanOrEqual(
@@ -134,8 +134,8 @@ async function expectBooks(
       expect(records.length, `activation ${a.id} is in exactly one ledger`).toBe(1);
     }
   }
-  const boughtIds = new Set(bought.map((a) => a.id));
-  for (const r of ledgers.flat().filter((r) => r.id > 0)) {
+  const boughtIds = new Set(bought.map((a) => String(a.id)));
+  for (const r of ledgers.flat().filter((r) => !isIntentId(r.id))) {
     expect(boughtIds.has(r.id), `ledger record ${r.id} exists at the API`).toBe(true);
   }
   expect(new Set(drill.handed).size, 'no number was handed to two tests').toBe(drill.handed.length);
@@ -216,7 +216,8 @@ for (const phase of ['received', 'forwarding', 'answered'] as const) {
     const [ledger] = await expectBooks(drill, [world]);
     const facebook = drill.sandbox.state().activations.filter((a) => a.serviceId === 'facebook');
     expect(facebook).toHaveLength(phase === 'received' ? 0 : 1);
-    for (const a of facebook) expect(ledger?.find((r) => r.id === a.id)).toMatchObject({ orphan: true });
+    for (const a of facebook)
+      expect(ledger?.find((r) => r.id === String(a.id))).toMatchObject({ orphan: true });
   });
 }
 
@@ -235,7 +236,10 @@ test('a broker with a left-over open intent does not exit idle before it settled
   const ledger = await ledgerOf(world);
   expect(ledger.filter((r) => r.outcome === 'unknown')).toEqual([]);
   const [bought] = drill.sandbox.state().activations;
-  expect(ledger.find((r) => r.id === bought?.id)).toMatchObject({ orphan: true, outcome: 'cancelled' });
+  expect(ledger.find((r) => r.id === String(bought?.id))).toMatchObject({
+    orphan: true,
+    outcome: 'cancelled',
+  });
 });
 
 test('two brokers on one key without Redis, one lost answer: no number goes to two tests, none is lost', async ({
@@ -287,7 +291,7 @@ test('the sandbox restarted twice on the same port: every later lease works, not
   const port = new URL(drill.sandbox.apiUrl).port;
   const world = await drill.world(drill.sandbox.apiUrl);
   const { client } = await drill.broker(world);
-  const ids: number[] = [];
+  const ids: string[] = [];
   let sandbox = drill.sandbox;
   for (let round = 0; round < 3; round++) {
     const phone = await client.lease({ service: 'facebook', country: 'us' });
@@ -319,7 +323,7 @@ test('nothing listening: the lease fails within a second, says so, and nothing i
   expect(error.message).toContain('nothing could be reached');
   expect(error.message).toContain('TEMPNUMBER_BASE_URL');
   const ledger = await ledgerOf(world);
-  expect(ledger.filter((r) => r.id > 0)).toHaveLength(1);
+  expect(ledger.filter((r) => !isIntentId(r.id))).toHaveLength(1);
   // The intent of the refused POST is closed at once: nothing to reconcile.
   expect(ledger.filter((r) => r.outcome === 'unknown')).toEqual([]);
   expect(ledger.filter((r) => r.status === 'notSent')).toHaveLength(1);

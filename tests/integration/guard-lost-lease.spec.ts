@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { test as base, expect } from '@playwright/test';
 import type { LeaseResult } from '../../src/broker/protocol.ts';
-import type { ActivationRecord } from '../../src/contract/activation.ts';
+import { type ActivationRecord, isIntentId } from '../../src/contract/activation.ts';
 import { accountHash, type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import {
   type BrokerProcess,
@@ -76,7 +76,7 @@ const facebookOf = (sandbox: Sandbox, apiKey: string) =>
   sandbox.state().activations.filter((a) => a.account === accountHash(apiKey) && a.serviceId === 'facebook');
 
 const ledgerOf = async (world: BrokerWorld) => {
-  const byId = new Map<number, ActivationRecord>();
+  const byId = new Map<string, ActivationRecord>();
   for (const line of (await readFile(world.paths.ledger, 'utf8')).trim().split('\n')) {
     const r = JSON.parse(line) as ActivationRecord;
     byId.set(r.id, r);
@@ -99,12 +99,15 @@ for (const rule of ['dropAnswer', 'garbleAnswer'] as const) {
     const bought = facebookOf(sandbox, apiKey);
     expect(bought).toHaveLength(2);
     const [lost, fresh] = bought.sort((a, b) => a.id - b.id);
-    expect(record.id).toBe(fresh?.id);
+    expect(record.id).toBe(String(fresh?.id));
     expect(record.number).toBe(`+${fresh?.number}`);
     expect(broker.output()).toContain(`turned out to be activation ${lost?.id}`);
     // Both numbers are in the ledger: the orphan released (never handed out), every intent closed.
     const ledger = await ledgerOf(world);
-    expect(ledger.find((r) => r.id === lost?.id)).toMatchObject({ orphan: true, outcome: 'cancelled' });
+    expect(ledger.find((r) => r.id === String(lost?.id))).toMatchObject({
+      orphan: true,
+      outcome: 'cancelled',
+    });
     expect(ledger.filter((r) => r.outcome === 'unknown')).toEqual([]);
   });
 }
@@ -118,7 +121,7 @@ test('a gateway error the history shows as not leased is followed by one more PO
 }) => {
   faultProxy.inject('POST', '/activations', 'gatewayError');
   const { record } = await lease(socket);
-  expect(facebookOf(sandbox, apiKey).map((a) => a.id)).toEqual([record.id]);
+  expect(facebookOf(sandbox, apiKey).map((a) => String(a.id))).toEqual([record.id]);
   expect(broker.output()).toContain('the history shows nothing was leased');
 });
 
@@ -144,10 +147,14 @@ test('a lost answer with an unreadable history fails the lease as "may have been
   faultProxy.heal();
   // The broker looks again on its own (after 5 s real) and books the number as a cancelled orphan.
   await expect
-    .poll(async () => (await ledger()).find((r) => r.id === bought[0]?.id)?.outcome, { timeout: 20_000 })
+    .poll(async () => (await ledger()).find((r) => r.id === String(bought[0]?.id))?.outcome, {
+      timeout: 20_000,
+    })
     .toBe('cancelled');
   const entries = await ledger();
   expect(entries.filter((r) => r.outcome === 'unknown')).toEqual([]);
-  expect(entries.find((r) => r.id < 0 && r.service === 'facebook')?.status).toBe(`leasedAs:${bought[0]?.id}`);
-  expect(entries.find((r) => r.id === bought[0]?.id)?.orphan).toBe(true);
+  expect(entries.find((r) => isIntentId(r.id) && r.service === 'facebook')?.status).toBe(
+    `leasedAs:${bought[0]?.id}`,
+  );
+  expect(entries.find((r) => r.id === String(bought[0]?.id))?.orphan).toBe(true);
 });

@@ -3,6 +3,7 @@ import { createRedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { isTempNumberError, StoreUnavailableError } from '../../src/contract/errors.ts';
 import { scaledLimits } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 // Windows of 3 s (PUT: 60 s at scale 20): long enough that a stop + restart happens inside one.
 const limits = scaledLimits({ timeScale: 20 });
@@ -30,17 +31,17 @@ function everyMethod(store: ReturnType<typeof createRedisStore>) {
     admitPending: () => store.admitPending('k', 1000, 5),
     releasePending: () => store.releasePending('k'),
     pendingCount: () => store.pendingCount(),
-    recordActivation: () => store.recordActivation('tg/us', 1, 1000),
-    recordOutcome: () => store.recordOutcome('tg/us', 1, 'sms'),
+    recordActivation: () => store.recordActivation('tg/us', '1', 1000),
+    recordOutcome: () => store.recordOutcome('tg/us', '1', 'sms'),
     deliveryRecords: () => store.deliveryRecords('tg/us'),
     blockPair: () => store.blockPair('tg/us', 1000, 'r'),
     pairBlock: () => store.pairBlock('tg/us'),
     tryLead: () => store.tryLead('me', 1000),
-    addWaiting: () => store.addWaiting(1, 1000),
-    removeWaiting: () => store.removeWaiting(1),
+    addWaiting: () => store.addWaiting('1', 1000),
+    removeWaiting: () => store.removeWaiting('1'),
     listWaiting: () => store.listWaiting(),
-    putSnapshots: () => store.putSnapshots([{ id: 1, status: 'numberRequested' }]),
-    getSnapshots: () => store.getSnapshots([1]),
+    putSnapshots: () => store.putSnapshots([v1Snapshot({ id: 1, status: 'numberRequested' })]),
+    getSnapshots: () => store.getSnapshots(['1']),
   };
 }
 

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { PRIORITIES, scaledLimits, scaledMaxWaitMs } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 // PUT /activations/:id: 10 per 60 s → 10 per 300 ms at this scale, with the 50 ms margin floor.
@@ -164,11 +165,11 @@ test.describe('Redis store: one budget for several machines', () => {
     await store.settle(bucket, 'a');
     await store.block(bucket, 1000);
     await store.admitPending('k', 1000, 5);
-    await store.recordActivation('tg/us', 1, 1000);
+    await store.recordActivation('tg/us', '1', 1000);
     await store.blockPair('tg/us', 1000, 'r');
     await store.tryLead('me', 1000);
-    await store.addWaiting(1, 1000);
-    await store.putSnapshots([{ id: 1, status: 'numberRequested' }]);
+    await store.addWaiting('1', 1000);
+    await store.putSnapshots([v1Snapshot({ id: 1, status: 'numberRequested' })]);
     const admin = new Redis(server.url);
     const names = await admin.keys(`*${accountId}*`);
     expect(names.length).toBeGreaterThanOrEqual(11);

@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { scaledLimits } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 const limits = scaledLimits({ timeScale: 200 });
 let server: RedisServer;
@@ -37,24 +38,24 @@ test.describe('Redis store: state shared by brokers of one account', () => {
   });
 
   test('delivery records written by one broker are read, newest first, by another', async () => {
-    await a.recordActivation('tg/us', 11, 60_000);
-    await b.recordActivation('tg/us', 12, 60_000);
-    await a.recordActivation('tg/gb', 13, 60_000);
-    await b.recordOutcome('tg/us', 11, 'noSms');
-    await a.recordOutcome('tg/us', 99, 'sms');
+    await a.recordActivation('tg/us', '11', 60_000);
+    await b.recordActivation('tg/us', '12', 60_000);
+    await a.recordActivation('tg/gb', '13', 60_000);
+    await b.recordOutcome('tg/us', '11', 'noSms');
+    await a.recordOutcome('tg/us', '99', 'sms');
     expect(await b.deliveryRecords('tg/us')).toEqual([
-      { activationId: 12, outcome: 'pending' },
-      { activationId: 11, outcome: 'noSms' },
+      { activationId: '12', outcome: 'pending' },
+      { activationId: '11', outcome: 'noSms' },
     ]);
-    expect(await a.deliveryRecords('tg/gb')).toEqual([{ activationId: 13, outcome: 'pending' }]);
+    expect(await a.deliveryRecords('tg/gb')).toEqual([{ activationId: '13', outcome: 'pending' }]);
   });
 
   test('delivery records leave the window when it has passed', async () => {
-    await a.recordActivation('wa/de', 1, 200);
-    await a.recordActivation('wa/de', 2, 60_000);
+    await a.recordActivation('wa/de', '1', 200);
+    await a.recordActivation('wa/de', '2', 60_000);
     await expect
       .poll(() => b.deliveryRecords('wa/de'), { timeout: 3000 })
-      .toEqual([{ activationId: 2, outcome: 'pending' }]);
+      .toEqual([{ activationId: '2', outcome: 'pending' }]);
   });
 
   test('a pair block set by one broker stops the other, keeps its reason and is never shortened', async () => {
@@ -80,26 +81,27 @@ test.describe('Redis store: state shared by brokers of one account', () => {
   });
 
   test('the waiting set and activation snapshots are shared', async () => {
-    await a.addWaiting(101, 60_000);
-    await b.addWaiting(102, 60_000);
-    await b.addWaiting(103, 60_000);
-    await a.removeWaiting(103);
-    expect((await b.listWaiting()).sort()).toEqual([101, 102]);
-    await a.putSnapshots([
-      { id: 101, status: 'smsReceived', code: '4242', message: 'Your code is 4242' },
-      { id: 102, status: 'numberRequested' },
-    ]);
+    await a.addWaiting('101', 60_000);
+    await b.addWaiting('102', 60_000);
+    await b.addWaiting('103', 60_000);
+    await a.removeWaiting('103');
+    expect((await b.listWaiting()).sort()).toEqual(['101', '102']);
+    const received = v1Snapshot({
+      id: 101,
+      status: 'smsReceived',
+      code: '4242',
+      message: 'Your code is 4242',
+    });
+    const requested = v1Snapshot({ id: 102, status: 'numberRequested' });
+    await a.putSnapshots([received, requested]);
     await a.putSnapshots([]);
-    expect(await b.getSnapshots([102, 101, 999])).toEqual([
-      { id: 102, status: 'numberRequested' },
-      { id: 101, status: 'smsReceived', code: '4242', message: 'Your code is 4242' },
-    ]);
+    expect(await b.getSnapshots(['102', '101', '999'])).toEqual([requested, received]);
     expect(await b.getSnapshots([])).toEqual([]);
   });
 
   test('waiting activations drop out when their time to live has passed', async () => {
-    await a.addWaiting(7, 200);
-    await a.addWaiting(8, 60_000);
-    await expect.poll(() => b.listWaiting(), { timeout: 3000 }).toEqual([8]);
+    await a.addWaiting('7', 200);
+    await a.addWaiting('8', 60_000);
+    await expect.poll(() => b.listWaiting(), { timeout: 3000 }).toEqual(['8']);
   });
 });
