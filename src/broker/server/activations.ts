@@ -265,8 +265,8 @@ export async function bestEffort(
 }
 
 /*
- * `retry`: ask the API for another SMS on the same number (free). The previous SMS can no longer be read afterwards (API rule); the
- * next `wait` gets the next sequence.
+ * `retry`: ask the API for another SMS on the same number (free). The previous SMS can no
+ * longer be read afterwards (API rule); the next `wait` gets the next sequence.
  */
 
 /** Extra words for the refusals a retry can meet (by API error family). */
