@@ -208,26 +208,58 @@ export async function releaseActivation(
 }
 
 /**
- * The provider's finalize or cancel, after the ledger has the outcome; a failure only leaves the
- * activation running to expiry, which the refund watch covers. An orphan found without Redis is
- * never ended: it may be another broker's number (another tool on the same key), and ending it
- * would take a number from under that broker's test.
+ * The provider's finalize or cancel, after the ledger has the outcome. The test never waits for
+ * it beyond one call: a refusal for now (`notYet`, Platfone before `cancelable_after`) or a failed
+ * call leaves it pending, and housekeeping sends it again once due ({@link endPendingAtProvider});
+ * meanwhile the refund watch covers the money. An orphan found without Redis is never ended: it
+ * may be another broker's number (another tool on the same key), and ending it would take a
+ * number from under that broker's test.
  */
-async function endAtProvider(ctx: BrokerContext, t: TrackedActivation, sms: boolean): Promise<void> {
+export async function endAtProvider(ctx: BrokerContext, t: TrackedActivation, sms: boolean): Promise<void> {
   if (t.record.orphan && !ctx.store.accountWide) return;
   const operation = sms ? 'finalize' : 'cancel';
   if (!ctx.provider.capabilities[operation]) return;
+  const attempts = (t.endPending?.attempts ?? 0) + 1;
   try {
     const effect = await ctx.provider[operation](t.record.id, { priority: 'high' });
-    if (effect.kind === 'ended') ctx.poller.wake();
-    else if (effect.kind === 'notYet') {
-      ctx.log(`${operation} of activation ${t.record.id} not accepted yet; it runs to expiry`);
+    if (effect.kind === 'notYet') {
+      t.endPending = { operation, dueAtApiMs: effect.retryAtMs, attempts };
+      ctx.log(`${operation} of activation ${t.record.id} not accepted yet; sent again when allowed`);
+      return;
     }
+    t.endPending = undefined;
+    if (effect.kind === 'ended') ctx.poller.wake();
   } catch (error) {
+    // Tried again by housekeeping a few times (a passing outage); then the activation runs to expiry.
+    t.endPending = attempts < MAX_END_ATTEMPTS ? { operation, dueAtApiMs: undefined, attempts } : undefined;
     ctx.log(
-      `${operation} of activation ${t.record.id} failed (${(error as Error).message}); it runs to expiry`,
+      `${operation} of activation ${t.record.id} failed (${(error as Error).message}); ` +
+        (t.endPending ? 'sent again later' : 'it runs to expiry'),
     );
   }
+}
+
+/** Calls of a failing cancel or finalize before the activation is left to run to its expiry. */
+const MAX_END_ATTEMPTS = 5;
+/** Pause before the next call after a failed one, and at least between two calls (real ms). */
+const END_RETRY_GAP_MS = 2_000;
+const lastEndCallAtMs = new WeakMap<TrackedActivation, number>();
+
+/**
+ * Send a pending cancel or finalize whose time has come (called by housekeeping): due once the
+ * API's clock, as the last snapshot showed it, has passed the time the API named.
+ */
+export function endPendingAtProvider(ctx: BrokerContext, t: TrackedActivation): void {
+  const pending = t.endPending;
+  if (!pending || ACTIVATION_STATES[t.record.state].final) return;
+  const now = ctx.now();
+  if (now - (lastEndCallAtMs.get(t) ?? Number.NEGATIVE_INFINITY) < END_RETRY_GAP_MS / ctx.timeScale) return;
+  if (pending.dueAtApiMs !== undefined) {
+    const apiNow = t.apiClock ? t.apiClock.serverNowMs + (now - t.apiClock.atMs) * ctx.timeScale : undefined;
+    if (apiNow === undefined || apiNow < pending.dueAtApiMs) return;
+  }
+  lastEndCallAtMs.set(t, now);
+  void endAtProvider(ctx, t, pending.operation === 'finalize');
 }
 
 /** What a final state says about the money of a cancelled activation; undefined while unknown. */

@@ -23,7 +23,13 @@ import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
 import type { DiscoveryInfo } from '../runtime-paths.ts';
 import { ensureRuntimePaths, type RuntimePaths, runtimePaths } from '../runtime-paths.ts';
-import { persistChange, reconcileLedger, releaseActivation, releaseOwnedBy } from './activations.ts';
+import {
+  endPendingAtProvider,
+  persistChange,
+  reconcileLedger,
+  releaseActivation,
+  releaseOwnedBy,
+} from './activations.ts';
 import type { BrokerContext, ClientConnection } from './context.ts';
 import {
   brokerError,
@@ -526,6 +532,7 @@ export function startHousekeeping(ctx: BrokerContext, options: HousekeepingOptio
   const timer = setInterval(() => {
     const now = ctx.now();
     for (const t of ctx.tracker.all()) {
+      endPendingAtProvider(ctx, t);
       if (t.adoptUntilMs !== undefined && now >= t.adoptUntilMs && t.connectionId === undefined) {
         t.adoptUntilMs = undefined;
         void releaseActivation(ctx, t, 'notAdopted').catch((e: unknown) => {

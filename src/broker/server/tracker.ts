@@ -35,6 +35,16 @@ export interface TrackedActivation {
   releasedByOwner: boolean;
   /** Left by a previous broker: released as cancelled unless adopted before this wall time. */
   adoptUntilMs: number | undefined;
+  /**
+   * Released, but the provider's cancel or finalize is still to be sent: the API refused it
+   * for now (`notYet`: Platfone before `cancelable_after`) or the call failed. Housekeeping sends
+   * it again once due; never set for a provider without the call (v1).
+   */
+  endPending?:
+    | { operation: 'cancel' | 'finalize'; dueAtApiMs: number | undefined; attempts: number }
+    | undefined;
+  /** The API's clock as the last snapshot showed it, to tell when `dueAtApiMs` has come. */
+  apiClock?: { serverNowMs: number; atMs: number };
 }
 
 /** Why a tracked activation changed. */
@@ -118,6 +128,9 @@ export function createActivationTracker(options: ActivationTrackerOptions): Acti
       const statusChanged = t.record.state !== data.state || t.record.status !== data.wireStatus;
       t.record.state = data.state;
       t.record.status = data.wireStatus;
+      if (data.serverNowMs !== undefined) t.apiClock = { serverNowMs: data.serverNowMs, atMs: now() };
+      if (t.endPending && data.cancelableAtMs !== undefined) t.endPending.dueAtApiMs = data.cancelableAtMs;
+      if (ACTIVATION_STATES[data.state].final) t.endPending = undefined;
       const sms = applySmsSnapshot(t.sms, data, new Date(now()).toISOString());
       const refund = applyRefund(t, data);
       if (sms) {
