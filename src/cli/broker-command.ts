@@ -5,7 +5,7 @@
 import { accountPaths, connectRunningBroker } from '../broker/client/find-or-start.ts';
 import { waitForRelease } from '../broker/lock-file.ts';
 import type { StopResult } from '../broker/protocol.ts';
-import { runBroker } from '../broker/server/index.ts';
+import { runBroker } from '../broker/server/server.ts';
 import { accountId } from '../config/settings.ts';
 import { BrokerUnavailableError } from '../contract/errors.ts';
 import {

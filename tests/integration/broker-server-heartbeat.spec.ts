@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { LeaseResult } from '../../src/broker/protocol.ts';
-import { runBroker } from '../../src/broker/server/index.ts';
+import { runBroker } from '../../src/broker/server/server.ts';
 import { resolveSettings } from '../../src/config/settings.ts';
 import type { ActivationRecord } from '../../src/contract/activation.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
