@@ -570,6 +570,26 @@ test.describe('the shared control surface', () => {
     expect(held).toMatchObject({ activation_status: 'active', billing_status: 'reserved' });
   });
 
+  test('a held order is carried out after the client gave up; a malformed answer is a 200 that is not JSON', async () => {
+    sandbox.setFaults({ holdMs: 300 });
+    await expect(
+      fetch(`${sandbox.apiUrl}/activation`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': 'sandbox', 'content-type': 'application/json' },
+        body: JSON.stringify({ service_id: 'whatsapp', country_id: 'us' }),
+        signal: AbortSignal.timeout(50),
+      }),
+    ).rejects.toThrow();
+    expect(sandbox.state().activations).toEqual([]);
+    await expect.poll(() => sandbox.state().activations.length, { timeout: 5_000 }).toBe(1);
+
+    sandbox.setFaults({ malformedRate: 1 });
+    const res = await fetch(`${sandbox.apiUrl}/user/balance`, { headers: { 'X-Api-Key': 'sandbox' } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(() => JSON.parse(text)).toThrow();
+  });
+
   test('the carrier (POST /sandbox/sms), the state and the debug page see Platfone activations', async () => {
     const leased = (await order(sandbox)).json;
     const sms = await fetch(`${sandbox.url}/sandbox/sms`, {
