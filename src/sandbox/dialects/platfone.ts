@@ -16,7 +16,7 @@ import type { RateLimit } from '../../limits/rate-limits.ts';
 import type { ActivationStatus } from '../../providers/tempnumber-v1/wire.ts';
 import { COUNTRIES, type CountryId } from '../catalog/countries.ts';
 import { type Offer, SERVICES } from '../catalog/offers.ts';
-import type { ApiContext, ApiHandler, ApiRoute, ApiRouteTable, CoreReply } from '../core/route-table.ts';
+import type { ApiContext, ApiRoute, ApiRouteTable, CoreReply } from '../core/route-table.ts';
 import { jsonReply, parseJsonObject } from '../core/route-table.ts';
 import {
   type Account,
@@ -287,6 +287,19 @@ interface PlatfoneAccountState {
   blocks: Map<string, number>;
 }
 
+/** What the handlers of one Platfone table share: its setting and its per-account state. */
+interface Dialect {
+  /** API ms from an order to `cancelable_after`; null when cancel is unsupported. */
+  readonly cancelableAfterMs: number | null;
+  /** The account's Platfone-only state, created on first use. */
+  stateOf(account: Account): PlatfoneAccountState;
+  /** A fresh `orderId` for a 409. */
+  newOrderId(): string;
+}
+
+/** A handler that also gets its table's {@link Dialect}. */
+type DialectHandler = (dialect: Dialect, context: ApiContext) => CoreReply;
+
 /**
  * Platfone's Activation API under `/api/v1` as a route table for the sandbox core. Each call makes
  * a table with its own per-account state (orders, blocks): one per sandbox.
@@ -299,23 +312,47 @@ export function createPlatfoneRoutes(options: PlatfoneRouteOptions = {}): ApiRou
     );
   }
   const accounts = new WeakMap<Account, PlatfoneAccountState>();
-  const stateOf = (account: Account) => {
-    let state = accounts.get(account);
-    if (!state) {
-      state = { orders: new Map(), blocks: new Map() };
-      accounts.set(account, state);
-    }
-    return state;
-  };
   let nextOrder = 1;
+  const dialect: Dialect = {
+    cancelableAfterMs,
+    stateOf(account) {
+      let state = accounts.get(account);
+      if (!state) {
+        state = { orders: new Map(), blocks: new Map() };
+        accounts.set(account, state);
+      }
+      return state;
+    },
+    newOrderId: () => `order-${nextOrder++}`,
+  };
+  return {
+    prefix: '/api/v1',
+    routes: (Object.keys(HANDLERS) as PlatfoneBucket[]).map((bucket): ApiRoute => {
+      const [method, path] = bucket.split(' ') as [string, string];
+      const handler = HANDLERS[bucket];
+      return { method, path, bucket, handler: (context) => handler(dialect, context) };
+    }),
+    limits: PLATFONE_RATE_LIMITS,
+    apiKeyOf: (request) => request.headers['x-api-key'],
+    refusals: {
+      unauthorized: () => errorReply('UnauthorizedException', 'Invalid or missing X-Api-Key'),
+      notFound: (message) => errorReply('ResourceNotFoundException', message),
+      rateLimited: () => errorReply('TooManyRequestsException', 'Too many requests'),
+      injectedError: () => errorReply('ServiceUnavailableException', 'Service Unavailable (injected fault)'),
+    },
+  };
+}
 
-  /** `cancelable_after` of a record: seconds while it is active, null once it ended or without cancel. */
-  const cancelableAfterOf = (record: WorldActivation): number | null =>
-    cancelableAfterMs === null || !isLive(record)
-      ? null
-      : record.createdAt + Math.ceil(cancelableAfterMs / 1000);
+/** `cancelable_after` of a record: seconds while it is active; null once it ended, or without cancel. */
+function cancelableAfterOf({ cancelableAfterMs }: Dialect, record: WorldActivation): number | null {
+  return cancelableAfterMs === null || !isLive(record)
+    ? null
+    : record.createdAt + Math.ceil(cancelableAfterMs / 1000);
+}
 
-  const toWire = (record: WorldActivation): PlatfoneActivation => ({
+/** A world record as Platfone's Activation object: the one place the dialect translates it. */
+function toWire(dialect: Dialect, record: WorldActivation): PlatfoneActivation {
+  return {
     activation_id: String(record.id),
     phone: String(record.phone.number),
     country_id: record.countryId,
@@ -331,316 +368,312 @@ export function createPlatfoneRoutes(options: PlatfoneRouteOptions = {}): ApiRou
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     is_retriable: isRetryAvailable(record),
-    cancelable_after: cancelableAfterOf(record),
-  });
-
-  /**
-   * `POST /activation` `{service_id, country_id, max_price?, quality_factor?, order_id?}`. Checks
-   * in this order: 400 body → 404 unknown ids → 404 "Order not found" → 429
-   * `LowSuccessRateException` (pair blocked, or the order trips the rule) → 429
-   * `TooManyActivationsException` → 404 `NoNumbersAvailableException` → 409
-   * `MaxPriceExceededException` (with `suggestedPrice`, `orderId`) → 402 `PaymentRequiredException`.
-   */
-  const orderActivation: ApiHandler = ({ world, account, body, nowMs }) => {
-    const request = parseOrder(body);
-    if (isReply(request)) return request;
-    const offer = world.catalog.offer(request.serviceId, request.countryId);
-    if (!offer) {
-      return errorReply(
-        'ResourceNotFoundException',
-        `Unknown service_id ${JSON.stringify(request.serviceId)} or country_id ${JSON.stringify(request.countryId)}`,
-      );
-    }
-    const state = stateOf(account);
-    let order: PriceOrder | undefined;
-    if (request.orderId !== undefined) {
-      order = state.orders.get(request.orderId);
-      if (
-        !order ||
-        order.expiresAtMs <= nowMs ||
-        pairKey(order.serviceId, order.countryId) !== pairKey(offer.serviceId, offer.countryId)
-      ) {
-        return errorReply('ResourceNotFoundException', 'Order not found');
-      }
-    }
-    const refusal =
-      refuseForDeliveryRate(world, account, state, offer, nowMs) ?? refuseForCap(world, account);
-    if (refusal) return refusal;
-    if (!offer.hasNumbers) {
-      return errorReply(
-        'NoNumbersAvailableException',
-        `No numbers available for ${offer.serviceId} in ${offer.countryId} right now; try another country or service`,
-      );
-    }
-    // An order holds the price its 409 quoted; without one the market price applies.
-    const price = order?.price ?? cents(offer.price);
-    if (request.maxPrice !== undefined && price > request.maxPrice) {
-      const orderId = request.orderId ?? `order-${nextOrder++}`;
-      state.orders.set(orderId, {
-        serviceId: offer.serviceId,
-        countryId: offer.countryId,
-        price,
-        expiresAtMs: order?.expiresAtMs ?? nowMs + PLATFONE_SANDBOX_RULES.orderTtlMs,
-      });
-      return errorReply(
-        'MaxPriceExceededException',
-        `The price is ${price} cents, above max_price ${request.maxPrice}; order again with max_price ${price} and order_id ${orderId}`,
-        { suggestedPrice: price, orderId },
-      );
-    }
-    const available = cents(account.balance);
-    if (available < price) {
-      return errorReply(
-        'PaymentRequiredException',
-        `Available ${available} cents is below the price ${price}; top up`,
-      );
-    }
-    if (request.orderId !== undefined) state.orders.delete(request.orderId);
-    const record = leaseNumber(world, account, offer, roundMoney(price / 100), nowMs);
-    return jsonReply(200, toWire(record));
-  };
-
-  /**
-   * The delivery rule: a pair already blocked stays blocked until its block ends; else, once
-   * 10 numbers of the pair were ordered in 24 h, a share with a first SMS below 7 % blocks it
-   * for 24 h from now. Canceled and expired numbers count: they were ordered.
-   */
-  const refuseForDeliveryRate = (
-    world: World,
-    account: Account,
-    state: PlatfoneAccountState,
-    offer: Offer,
-    nowMs: number,
-  ): CoreReply | undefined => {
-    const rule = PLATFONE_SANDBOX_RULES.deliveryRule;
-    const key = pairKey(offer.serviceId, offer.countryId);
-    let until = state.blocks.get(key);
-    if (until === undefined || until <= nowMs) {
-      const since = (nowMs - rule.windowMs) / 1000;
-      const recent = world.activations.filter(
-        (a) =>
-          a.account === account &&
-          a.serviceId === offer.serviceId &&
-          a.countryId === offer.countryId &&
-          a.createdAt > since,
-      );
-      const delivered = recent.filter((a) => a.smsReceived).length;
-      if (recent.length < rule.minActivations || delivered / recent.length >= rule.minSuccessRatio) {
-        state.blocks.delete(key);
-        return undefined;
-      }
-      until = nowMs + rule.blockMs;
-      state.blocks.set(key, until);
-    }
-    const untilS = Math.ceil(until / 1000);
-    return errorReply(
-      'LowSuccessRateException',
-      `Too many numbers for ${offer.serviceId}/${offer.countryId} received no SMS; blocked until ${new Date(until).toISOString()} (${untilS}). Try another country, or again in 24 hours`,
-      {},
-      { 'x-ratelimit-reset': String(untilS) },
-    );
-  };
-
-  const refuseForCap = (world: World, account: Account): CoreReply | undefined => {
-    const active = world.activations.filter((a) => a.account === account && isLive(a)).length;
-    return active >= PLATFONE_SANDBOX_RULES.activeCap
-      ? errorReply(
-          'TooManyActivationsException',
-          `Too many active activations (${active} of ${PLATFONE_SANDBOX_RULES.activeCap}); cancel or finalize one first`,
-        )
-      : undefined;
-  };
-
-  /** `GET /activation/{id}`. */
-  const getActivation: ApiHandler = (context) => {
-    const found = findOwnActivation(context);
-    return isReply(found) ? found : jsonReply(200, toWire(found));
-  };
-
-  /**
-   * Run `change` on the caller's activation if it is still `active` (else 410 `GoneException`);
-   * `refuse` names why this call is not allowed in its current state (409), if it is not.
-   */
-  const stateChange =
-    (
-      call: string,
-      refuse: (record: WorldActivation, nowMs: number) => string | undefined,
-      change: (record: WorldActivation, nowMs: number) => void,
-    ): ApiHandler =>
-    (context) => {
-      const found = findOwnActivation(context);
-      if (isReply(found)) return found;
-      const status = activationStatusOf(found);
-      if (status !== 'active') {
-        return errorReply('GoneException', `Activation ${found.id} is ${status}; it can no longer ${call}`);
-      }
-      const why = refuse(found, context.nowMs);
-      if (why !== undefined)
-        return errorReply('ResourceBadStateException', `Activation ${found.id} cannot ${call}: ${why}`);
-      change(found, context.nowMs);
-      return jsonReply(200, { result: 'success' });
-    };
-
-  /** Cancel: no SMS yet and at or past `cancelable_after`; the reserved price comes back at once. */
-  const cancelActivation = stateChange(
-    'be canceled',
-    (record, nowMs) => {
-      const after = cancelableAfterOf(record);
-      if (after === null) return 'cancel is not supported for this number; it will expire';
-      if (record.smsReceived) return 'an SMS was received (finalize it instead)';
-      if (nowMs < after * 1000) return `cancel is possible from ${after} (cancelable_after)`;
-      return undefined;
-    },
-    (record, nowMs) => endActivation(record, 'cancel', nowMs),
-  );
-
-  /** Finalize: after an SMS (billed), ends it early; no refund, no more SMS. */
-  const finalizeActivation = stateChange(
-    'be finalized',
-    (record) => (record.smsReceived ? undefined : 'no SMS was received yet (cancel it instead)'),
-    (record, nowMs) => endActivation(record, 'finalize', nowMs),
-  );
-
-  /** Retry: after an SMS (smsReceived / retryReceived) and while `is_retriable`; free. */
-  const retryActivation = stateChange(
-    'be retried',
-    (record) =>
-      isRetryAvailable(record)
-        ? undefined
-        : `sms_status is ${toWire(record).sms_status}; a retry needs a received SMS`,
-    (record, nowMs) => requestRetry(record, nowMs),
-  );
-
-  /** `GET /activations?with_data=true`: the caller's active activations, oldest first. */
-  const getActiveActivations: ApiHandler = ({ world, account }) =>
-    jsonReply(200, world.activations.filter((a) => a.account === account && isLive(a)).map(toWire));
-
-  /** `GET /activation/history?exclude_active&page&limit`: newest first, `limit` at most 100. */
-  const getHistory: ApiHandler = ({ world, account, query }) => {
-    const { defaultLimit, maxLimit } = PLATFONE_SANDBOX_RULES.history;
-    const page = positiveInt(query.get('page'), 1);
-    const limit = positiveInt(query.get('limit'), defaultLimit);
-    if (page === undefined) {
-      return errorReply(
-        'InvalidRequestParamsException',
-        `page must be a positive integer, got ${query.get('page')}`,
-      );
-    }
-    if (limit === undefined || limit > maxLimit) {
-      return errorReply(
-        'InvalidRequestParamsException',
-        `limit must be an integer from 1 to ${maxLimit}, got ${query.get('limit')}`,
-      );
-    }
-    const excludeActive = query.get('exclude_active') === 'true';
-    const own = world.activations
-      .filter((a) => a.account === account && !(excludeActive && isLive(a)))
-      .sort((a, b) => b.id - a.id);
-    const body: PlatfoneHistory = {
-      activations: own.slice((page - 1) * limit, page * limit).map(toWire),
-      page,
-      limit,
-      pages: Math.ceil(own.length / limit),
-      total: own.length,
-    };
-    return jsonReply(200, body);
-  };
-
-  /**
-   * `GET /user/balance` → `{total, reserved}` in cents: `reserved` is the price of every active
-   * activation still waiting for its first SMS; available = total − reserved.
-   */
-  const getBalance: ApiHandler = ({ world, account }) => {
-    const reserved = world.activations
-      .filter((a) => a.account === account && isLive(a) && !a.smsReceived)
-      .reduce((sum, a) => sum + cents(a.price), 0);
-    return jsonReply(200, { total: cents(account.balance) + reserved, reserved });
-  };
-
-  /** `GET /activation/prices/services/{s}/countries/{c}` → PriceInfo in cents. */
-  const getPrice: ApiHandler = ({ world, params }) => {
-    const offer = world.catalog.offer(params.serviceId ?? '', params.countryId ?? '');
-    if (!offer) {
-      return errorReply(
-        'ResourceNotFoundException',
-        `Unknown service_id ${JSON.stringify(params.serviceId)} or country_id ${JSON.stringify(params.countryId)}`,
-      );
-    }
-    const { price, count } = priceEntry(offer);
-    const body: PlatfonePriceInfo = {
-      price: { min: price, max: price, suggested: price },
-      quality: { avg: PLATFONE_SANDBOX_RULES.defaultQualityFactor },
-      count,
-    };
-    return jsonReply(200, body);
-  };
-
-  /** `GET /activation/prices/services?service_id=` → `[{service_id, countries:[…]}]`. */
-  const getPricesByService: ApiHandler = ({ world, query }) => {
-    const wanted = query.get('service_id');
-    const services = Object.keys(SERVICES).filter((s) => wanted === null || s === wanted);
-    return jsonReply(
-      200,
-      services.map((service_id) => ({
-        service_id,
-        countries: world.catalog
-          .offers()
-          .filter((o) => o.serviceId === service_id)
-          .map((o) => ({ country_id: o.countryId, ...priceEntry(o) })),
-      })),
-    );
-  };
-
-  /** `GET /activation/prices/countries?country_id=` → `[{country_id, services:[…]}]`. */
-  const getPricesByCountry: ApiHandler = ({ world, query }) => {
-    const wanted = query.get('country_id');
-    const countries = Object.keys(COUNTRIES).filter((c) => wanted === null || c === wanted);
-    return jsonReply(
-      200,
-      countries.map((country_id) => ({
-        country_id,
-        services: world.catalog
-          .offers()
-          .filter((o) => o.countryId === country_id)
-          .map((o) => ({ service_id: o.serviceId, ...priceEntry(o) })),
-      })),
-    );
-  };
-
-  const handlers: Record<PlatfoneBucket, ApiHandler> = {
-    'POST /activation': orderActivation,
-    // Literal paths before `/activation/:id`: the first matching row answers.
-    'GET /activation/countries': catalogReply(countryList),
-    'GET /activation/services': catalogReply(serviceList),
-    'GET /activation/services/popular': catalogReply(serviceList),
-    'GET /activation/history': getHistory,
-    'GET /activation/:id': getActivation,
-    'PUT /activation/:id/cancel': cancelActivation,
-    'PUT /activation/:id/retry': retryActivation,
-    'PUT /activation/:id/finalize': finalizeActivation,
-    'GET /activations': getActiveActivations,
-    'GET /user/balance': getBalance,
-    'GET /activation/prices/services/:serviceId/countries/:countryId': getPrice,
-    'GET /activation/prices/services': getPricesByService,
-    'GET /activation/prices/countries': getPricesByCountry,
-  };
-
-  return {
-    prefix: '/api/v1',
-    routes: (Object.keys(handlers) as PlatfoneBucket[]).map((bucket): ApiRoute => {
-      const [method, path] = bucket.split(' ') as [string, string];
-      return { method, path, bucket, handler: handlers[bucket] };
-    }),
-    limits: PLATFONE_RATE_LIMITS,
-    apiKeyOf: (request) => request.headers['x-api-key'],
-    refusals: {
-      unauthorized: () => errorReply('UnauthorizedException', 'Invalid or missing X-Api-Key'),
-      notFound: (message) => errorReply('ResourceNotFoundException', message),
-      rateLimited: () => errorReply('TooManyRequestsException', 'Too many requests'),
-      injectedError: () => errorReply('ServiceUnavailableException', 'Service Unavailable (injected fault)'),
-    },
+    cancelable_after: cancelableAfterOf(dialect, record),
   };
 }
+
+/**
+ * `POST /activation` `{service_id, country_id, max_price?, quality_factor?, order_id?}`. Checks
+ * in this order: 400 body → 404 unknown ids → 404 "Order not found" → 429
+ * `LowSuccessRateException` (pair blocked, or the order trips the rule) → 429
+ * `TooManyActivationsException` → 404 `NoNumbersAvailableException` → 409
+ * `MaxPriceExceededException` (with `suggestedPrice`, `orderId`) → 402 `PaymentRequiredException`.
+ */
+function orderActivation(dialect: Dialect, { world, account, body, nowMs }: ApiContext): CoreReply {
+  const request = parseOrder(body);
+  if (isReply(request)) return request;
+  const offer = world.catalog.offer(request.serviceId, request.countryId);
+  if (!offer) {
+    return errorReply(
+      'ResourceNotFoundException',
+      `Unknown service_id ${JSON.stringify(request.serviceId)} or country_id ${JSON.stringify(request.countryId)}`,
+    );
+  }
+  const state = dialect.stateOf(account);
+  const order = request.orderId === undefined ? undefined : state.orders.get(request.orderId);
+  if (request.orderId !== undefined && !isOrderFor(order, offer, nowMs)) {
+    return errorReply('ResourceNotFoundException', 'Order not found');
+  }
+  const refusal = refuseForDeliveryRate(world, account, state, offer, nowMs) ?? refuseForCap(world, account);
+  if (refusal) return refusal;
+  if (!offer.hasNumbers) {
+    return errorReply(
+      'NoNumbersAvailableException',
+      `No numbers available for ${offer.serviceId} in ${offer.countryId} right now; try another country or service`,
+    );
+  }
+  // An order holds the price its 409 quoted; without one the market price applies.
+  const price = order?.price ?? cents(offer.price);
+  if (request.maxPrice !== undefined && price > request.maxPrice) {
+    const orderId = request.orderId ?? dialect.newOrderId();
+    state.orders.set(orderId, {
+      serviceId: offer.serviceId,
+      countryId: offer.countryId,
+      price,
+      expiresAtMs: order?.expiresAtMs ?? nowMs + PLATFONE_SANDBOX_RULES.orderTtlMs,
+    });
+    return errorReply(
+      'MaxPriceExceededException',
+      `The price is ${price} cents, above max_price ${request.maxPrice}; order again with max_price ${price} and order_id ${orderId}`,
+      { suggestedPrice: price, orderId },
+    );
+  }
+  const available = cents(account.balance);
+  if (available < price) {
+    return errorReply(
+      'PaymentRequiredException',
+      `Available ${available} cents is below the price ${price}; top up`,
+    );
+  }
+  if (request.orderId !== undefined) state.orders.delete(request.orderId);
+  const record = leaseNumber(world, account, offer, roundMoney(price / 100), nowMs);
+  return jsonReply(200, toWire(dialect, record));
+}
+
+/** Is `order` still valid, and for this offer's pair? */
+function isOrderFor(order: PriceOrder | undefined, offer: Offer, nowMs: number): order is PriceOrder {
+  return (
+    order !== undefined &&
+    order.expiresAtMs > nowMs &&
+    pairKey(order.serviceId, order.countryId) === pairKey(offer.serviceId, offer.countryId)
+  );
+}
+
+/**
+ * The delivery rule: a pair already blocked stays blocked until its block ends; else, once
+ * 10 numbers of the pair were ordered in 24 h, a share with a first SMS below 7 % blocks it
+ * for 24 h from now. Canceled and expired numbers count: they were ordered.
+ */
+function refuseForDeliveryRate(
+  world: World,
+  account: Account,
+  state: PlatfoneAccountState,
+  offer: Offer,
+  nowMs: number,
+): CoreReply | undefined {
+  const rule = PLATFONE_SANDBOX_RULES.deliveryRule;
+  const key = pairKey(offer.serviceId, offer.countryId);
+  let until = state.blocks.get(key);
+  if (until === undefined || until <= nowMs) {
+    const since = (nowMs - rule.windowMs) / 1000;
+    const recent = world.activations.filter(
+      (a) =>
+        a.account === account &&
+        a.serviceId === offer.serviceId &&
+        a.countryId === offer.countryId &&
+        a.createdAt > since,
+    );
+    const delivered = recent.filter((a) => a.smsReceived).length;
+    if (recent.length < rule.minActivations || delivered / recent.length >= rule.minSuccessRatio) {
+      state.blocks.delete(key);
+      return undefined;
+    }
+    until = nowMs + rule.blockMs;
+    state.blocks.set(key, until);
+  }
+  const untilS = Math.ceil(until / 1000);
+  return errorReply(
+    'LowSuccessRateException',
+    `Too many numbers for ${offer.serviceId}/${offer.countryId} received no SMS; blocked until ${new Date(until).toISOString()} (${untilS}). Try another country, or again in 24 hours`,
+    {},
+    { 'x-ratelimit-reset': String(untilS) },
+  );
+}
+
+/** The active cap: every live activation counts, with an SMS or without. */
+function refuseForCap(world: World, account: Account): CoreReply | undefined {
+  const active = world.activations.filter((a) => a.account === account && isLive(a)).length;
+  return active >= PLATFONE_SANDBOX_RULES.activeCap
+    ? errorReply(
+        'TooManyActivationsException',
+        `Too many active activations (${active} of ${PLATFONE_SANDBOX_RULES.activeCap}); cancel or finalize one first`,
+      )
+    : undefined;
+}
+
+/** `GET /activation/{id}`. */
+function getActivation(dialect: Dialect, context: ApiContext): CoreReply {
+  const found = findOwnActivation(context);
+  return isReply(found) ? found : jsonReply(200, toWire(dialect, found));
+}
+
+/**
+ * A PUT that runs `change` on the caller's activation if it is still `active` (else 410
+ * `GoneException`); `refuse` names why the call is not allowed in its current state (409).
+ */
+function stateChange(
+  call: string,
+  refuse: (dialect: Dialect, record: WorldActivation, nowMs: number) => string | undefined,
+  change: (record: WorldActivation, nowMs: number) => void,
+): DialectHandler {
+  return (dialect, context) => {
+    const found = findOwnActivation(context);
+    if (isReply(found)) return found;
+    const status = activationStatusOf(found);
+    if (status !== 'active') {
+      return errorReply('GoneException', `Activation ${found.id} is ${status}; it can no longer ${call}`);
+    }
+    const why = refuse(dialect, found, context.nowMs);
+    if (why !== undefined) {
+      return errorReply('ResourceBadStateException', `Activation ${found.id} cannot ${call}: ${why}`);
+    }
+    change(found, context.nowMs);
+    return jsonReply(200, { result: 'success' });
+  };
+}
+
+/** Cancel: no SMS yet and at or past `cancelable_after`; the reserved price comes back at once. */
+const cancelActivation = stateChange(
+  'be canceled',
+  (dialect, record, nowMs) => {
+    const after = cancelableAfterOf(dialect, record);
+    if (after === null) return 'cancel is not supported for this number; it will expire';
+    if (record.smsReceived) return 'an SMS was received (finalize it instead)';
+    if (nowMs < after * 1000) return `cancel is possible from ${after} (cancelable_after)`;
+    return undefined;
+  },
+  (record, nowMs) => endActivation(record, 'cancel', nowMs),
+);
+
+/** Finalize: after an SMS (billed), ends it early; no refund, no more SMS. */
+const finalizeActivation = stateChange(
+  'be finalized',
+  (_dialect, record) => (record.smsReceived ? undefined : 'no SMS was received yet (cancel it instead)'),
+  (record, nowMs) => endActivation(record, 'finalize', nowMs),
+);
+
+/** Retry: after an SMS (smsReceived / retryReceived) and while `is_retriable`; free. */
+const retryActivation = stateChange(
+  'be retried',
+  (_dialect, record) =>
+    isRetryAvailable(record)
+      ? undefined
+      : `sms_status is ${SMS_STATUS_OF[record.status]}; a retry needs a received SMS`,
+  (record, nowMs) => requestRetry(record, nowMs),
+);
+
+/** `GET /activations?with_data=true`: the caller's active activations, oldest first. */
+function getActiveActivations(dialect: Dialect, { world, account }: ApiContext): CoreReply {
+  const active = world.activations.filter((a) => a.account === account && isLive(a));
+  return jsonReply(
+    200,
+    active.map((a) => toWire(dialect, a)),
+  );
+}
+
+/** `GET /activation/history?exclude_active&page&limit`: newest first, `limit` at most 100. */
+function getHistory(dialect: Dialect, { world, account, query }: ApiContext): CoreReply {
+  const { defaultLimit, maxLimit } = PLATFONE_SANDBOX_RULES.history;
+  const page = positiveInt(query.get('page'), 1);
+  const limit = positiveInt(query.get('limit'), defaultLimit);
+  if (page === undefined) {
+    return errorReply(
+      'InvalidRequestParamsException',
+      `page must be a positive integer, got ${query.get('page')}`,
+    );
+  }
+  if (limit === undefined || limit > maxLimit) {
+    return errorReply(
+      'InvalidRequestParamsException',
+      `limit must be an integer from 1 to ${maxLimit}, got ${query.get('limit')}`,
+    );
+  }
+  const excludeActive = query.get('exclude_active') === 'true';
+  const own = world.activations
+    .filter((a) => a.account === account && !(excludeActive && isLive(a)))
+    .sort((a, b) => b.id - a.id);
+  const body: PlatfoneHistory = {
+    activations: own.slice((page - 1) * limit, page * limit).map((a) => toWire(dialect, a)),
+    page,
+    limit,
+    pages: Math.ceil(own.length / limit),
+    total: own.length,
+  };
+  return jsonReply(200, body);
+}
+
+/**
+ * `GET /user/balance` → `{total, reserved}` in cents: `reserved` is the price of every active
+ * activation still waiting for its first SMS; available = total − reserved.
+ */
+function getBalance(_dialect: Dialect, { world, account }: ApiContext): CoreReply {
+  const reserved = world.activations
+    .filter((a) => a.account === account && isLive(a) && !a.smsReceived)
+    .reduce((sum, a) => sum + cents(a.price), 0);
+  return jsonReply(200, { total: cents(account.balance) + reserved, reserved });
+}
+
+/** `GET /activation/prices/services/{s}/countries/{c}` → PriceInfo in cents. */
+function getPrice(_dialect: Dialect, { world, params }: ApiContext): CoreReply {
+  const offer = world.catalog.offer(params.serviceId ?? '', params.countryId ?? '');
+  if (!offer) {
+    return errorReply(
+      'ResourceNotFoundException',
+      `Unknown service_id ${JSON.stringify(params.serviceId)} or country_id ${JSON.stringify(params.countryId)}`,
+    );
+  }
+  const { price, count } = priceEntry(offer);
+  const body: PlatfonePriceInfo = {
+    price: { min: price, max: price, suggested: price },
+    quality: { avg: PLATFONE_SANDBOX_RULES.defaultQualityFactor },
+    count,
+  };
+  return jsonReply(200, body);
+}
+
+/** `GET /activation/prices/services?service_id=` → `[{service_id, countries:[…]}]`. */
+function getPricesByService(_dialect: Dialect, { world, query }: ApiContext): CoreReply {
+  const wanted = query.get('service_id');
+  const services = Object.keys(SERVICES).filter((s) => wanted === null || s === wanted);
+  return jsonReply(
+    200,
+    services.map((service_id) => ({
+      service_id,
+      countries: world.catalog
+        .offers()
+        .filter((o) => o.serviceId === service_id)
+        .map((o) => ({ country_id: o.countryId, ...priceEntry(o) })),
+    })),
+  );
+}
+
+/** `GET /activation/prices/countries?country_id=` → `[{country_id, services:[…]}]`. */
+function getPricesByCountry(_dialect: Dialect, { world, query }: ApiContext): CoreReply {
+  const wanted = query.get('country_id');
+  const countries = Object.keys(COUNTRIES).filter((c) => wanted === null || c === wanted);
+  return jsonReply(
+    200,
+    countries.map((country_id) => ({
+      country_id,
+      services: world.catalog
+        .offers()
+        .filter((o) => o.countryId === country_id)
+        .map((o) => ({ service_id: o.serviceId, ...priceEntry(o) })),
+    })),
+  );
+}
+
+/**
+ * The handler of every bucket of PLATFONE_RATE_LIMITS, in match order: literal paths before
+ * `/activation/:id`, since the first matching row answers. `satisfies` makes a new bucket a type
+ * error here until it has a handler.
+ */
+const HANDLERS = {
+  'POST /activation': orderActivation,
+  'GET /activation/countries': catalogReply(countryList),
+  'GET /activation/services': catalogReply(serviceList),
+  'GET /activation/services/popular': catalogReply(serviceList),
+  'GET /activation/history': getHistory,
+  'GET /activation/:id': getActivation,
+  'PUT /activation/:id/cancel': cancelActivation,
+  'PUT /activation/:id/retry': retryActivation,
+  'PUT /activation/:id/finalize': finalizeActivation,
+  'GET /activations': getActiveActivations,
+  'GET /user/balance': getBalance,
+  'GET /activation/prices/services/:serviceId/countries/:countryId': getPrice,
+  'GET /activation/prices/services': getPricesByService,
+  'GET /activation/prices/countries': getPricesByCountry,
+} as const satisfies Record<PlatfoneBucket, DialectHandler>;
 
 function parseOrder(
   body: string,
@@ -718,8 +751,8 @@ function serviceList(): PlatfoneService[] {
  * changes exactly when the catalog does); a request whose `If-None-Match` names it gets 304
  * with no body (reference §2.1).
  */
-function catalogReply(list: () => unknown[]): ApiHandler {
-  return ({ headers }) => {
+function catalogReply(list: () => unknown[]): DialectHandler {
+  return (_dialect, { headers }) => {
     const reply = jsonReply(200, list());
     const etag = `"${createHash('sha256').update(reply.body).digest('hex').slice(0, 16)}"`;
     const asked = (headers['if-none-match'] ?? '').split(',').map((tag) => tag.trim());
