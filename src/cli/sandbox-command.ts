@@ -1,19 +1,26 @@
 /**
- * `playwright-tempnumber sandbox`: run the local TempNumber sandbox until SIGINT/SIGTERM.
+ * `playwright-tempnumber sandbox`: run the local sandbox (TempNumber v1, or Platfone's Activation
+ * API with `--api platfone`) until SIGINT/SIGTERM.
  * Prints exactly one line when ready (`TempNumber sandbox listening on http://HOST:PORT`) so a
  * script or Playwright's `webServer` can wait for it.
  */
 import { parseArgs } from 'node:util';
-import { startSandbox } from '../sandbox/index.ts';
+import { SANDBOX_API_NAMES, type SandboxApi, startSandbox } from '../sandbox/index.ts';
 
 /** The port the settings help and README point at (`TEMPNUMBER_BASE_URL=http://127.0.0.1:8787/api/v1`). */
 const DEFAULT_PORT = 8787;
 
 const USAGE = `Usage: playwright-tempnumber sandbox [options]
 
-Run a local server that behaves like the TempNumber v1 API, with a control surface under /sandbox.
+Run a local server that behaves like the TempNumber v1 API (or Platfone's Activation API),
+with a control surface under /sandbox.
 
 Options:
+  --api NAME          the API served under /api/v1: ${SANDBOX_API_NAMES.join(' or ')}
+                      (default tempnumber-v1)
+  --cancelable-after-ms N
+                      platfone only: API ms from an order to its cancelable_after, or "none"
+                      for numbers that cannot be canceled (default 120000)
   --host HOST         interface to listen on (default 127.0.0.1)
   --port N            TCP port, 0 picks a free one (default ${DEFAULT_PORT})
   --api-key KEY       a valid API key, each its own account; repeat for more (default "sandbox")
@@ -79,6 +86,8 @@ function parseFlags(args: string[]): Parameters<typeof startSandbox>[0] | 'help'
       'time-scale': { type: 'string' },
       seed: { type: 'string' },
       'first-activation-id': { type: 'string' },
+      api: { type: 'string' },
+      'cancelable-after-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,6 +107,23 @@ function parseFlags(args: string[]): Parameters<typeof startSandbox>[0] | 'help'
     (n) => Number.isSafeInteger(n) && n > 0,
     'a positive safe integer',
   );
+  const api = values.api;
+  if (api !== undefined && !(SANDBOX_API_NAMES as string[]).includes(api)) {
+    throw new UsageError(`Invalid --api ${JSON.stringify(api)}: expected ${SANDBOX_API_NAMES.join(' or ')}`);
+  }
+  const rawCancelable = values['cancelable-after-ms'];
+  const cancelableAfterMs =
+    rawCancelable === 'none'
+      ? null
+      : number(
+          '--cancelable-after-ms',
+          rawCancelable,
+          (n) => n >= 0,
+          'a non-negative number of ms or "none"',
+        );
+  if (cancelableAfterMs !== undefined && api !== 'platfone') {
+    throw new UsageError('--cancelable-after-ms needs --api platfone (TempNumber v1 has no cancel)');
+  }
   const apiKeys = values['api-key'];
   if (apiKeys?.some((k) => k.trim() === ''))
     throw new UsageError('Invalid --api-key "": expected a non-empty key');
@@ -111,10 +137,19 @@ function parseFlags(args: string[]): Parameters<typeof startSandbox>[0] | 'help'
     ...(timeScale === undefined ? {} : { timeScale }),
     ...(seed === undefined ? {} : { seed }),
     ...(firstActivationId === undefined ? {} : { firstActivationId }),
+    ...(api === undefined ? {} : { api: api as SandboxApi }),
+    ...(cancelableAfterMs === undefined ? {} : { cancelableAfterMs }),
   };
 }
 
-const NUMERIC_FLAGS = new Set(['--port', '--balance', '--time-scale', '--seed', '--first-activation-id']);
+const NUMERIC_FLAGS = new Set([
+  '--port',
+  '--balance',
+  '--time-scale',
+  '--seed',
+  '--first-activation-id',
+  '--cancelable-after-ms',
+]);
 
 /**
  * `--balance -5` → `--balance=-5`: parseArgs refuses a value that starts with a dash as

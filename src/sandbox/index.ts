@@ -1,5 +1,6 @@
 /**
- * `playwright-tempnumber/sandbox`: a local, faithful fake of the TempNumber v1 API with a control
+ * `playwright-tempnumber/sandbox`: a local, faithful fake of the TempNumber v1 API (or of
+ * Platfone's Activation API, `api: 'platfone'`) with a control
  * surface (carrier, state, faults, reset) and a virtual clock. See DESIGN §6.
  */
 
@@ -25,4 +26,13 @@ export type {
 } from './core/route-table.ts';
 export type { SandboxCoreOptions } from './core/sandbox-core.ts';
 export { accountHash, SANDBOX_RULES, type SmsRecord } from './core/world.ts';
-export { createSandboxCore, type Sandbox, type SandboxOptions, startSandbox } from './sandbox.ts';
+export { PLATFONE_SANDBOX_RULES } from './dialects/platfone.ts';
+export {
+  createSandboxCore,
+  SANDBOX_API_NAMES,
+  type Sandbox,
+  type SandboxApi,
+  type SandboxApiOptions,
+  type SandboxOptions,
+  startSandbox,
+} from './sandbox.ts';

@@ -1,28 +1,74 @@
 /**
- * The sandbox as shipped: the core running TempNumber v1 under `/api/v1` and the control surface
- * under `/sandbox`, and its node:http face — a thin adapter that only moves bytes and carries out
+ * The sandbox as shipped: the core running one API dialect under `/api/v1` (TempNumber v1 by
+ * default, or Platfone's Activation API) and the control surface under `/sandbox`, and its
+ * node:http face — a thin adapter that only moves bytes and carries out
  * the core's delays, holds and drops, and `startSandbox`, which listens.
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTROL_ROUTES } from './control-routes.ts';
-import type { CoreDrop, CoreReply, CoreRequest, SandboxCore } from './core/route-table.ts';
+import type { ApiRouteTable, CoreDrop, CoreReply, CoreRequest, SandboxCore } from './core/route-table.ts';
 import { createCore, type SandboxCoreOptions, type SandboxTables } from './core/sandbox-core.ts';
+import { createPlatfoneRoutes } from './dialects/platfone.ts';
 import { errorReply, TEMPNUMBER_V1_ROUTES } from './dialects/tempnumber-v1.ts';
 
 /**
- * The tables the shipped sandbox runs. A second dialect (its own module under `dialects/`) is
- * one more entry in `apis`, under its own prefix; the core does not change.
+ * The API dialects the shipped sandbox can speak, by the name `api` takes: each makes the route
+ * table for one sandbox. Both live under `/api/v1`, so a sandbox speaks exactly one; the world,
+ * gateway, faults, clock and control surface are the same whichever it is.
  */
-const SANDBOX_TABLES: SandboxTables = { apis: [TEMPNUMBER_V1_ROUTES], control: CONTROL_ROUTES };
+const SANDBOX_APIS = {
+  'tempnumber-v1': () => TEMPNUMBER_V1_ROUTES,
+  platfone: (options: SandboxApiOptions) =>
+    createPlatfoneRoutes(
+      options.cancelableAfterMs === undefined ? {} : { cancelableAfterMs: options.cancelableAfterMs },
+    ),
+} as const satisfies Record<string, (options: SandboxApiOptions) => ApiRouteTable>;
+
+/** The name of an API dialect the sandbox speaks. */
+export type SandboxApi = keyof typeof SANDBOX_APIS;
+
+/** The dialects' names, for the CLI's `--api`. */
+export const SANDBOX_API_NAMES = Object.keys(SANDBOX_APIS) as SandboxApi[];
+
+/** Which API the sandbox speaks, and that API's own settings. */
+export interface SandboxApiOptions {
+  /**
+   * The API dialect served under `/api/v1`: TempNumber v1 (`x-api-key`, `/activations`, USD) or
+   * Platfone's Activation API (`X-Api-Key`, `/activation`, cents, three status fields).
+   * @default 'tempnumber-v1'
+   */
+  api?: SandboxApi;
+  /**
+   * Platfone only: API milliseconds from an order to its `cancelable_after`; `null` makes cancel
+   * unsupported (the number can only run to expiry). Refused with any other `api`.
+   * @default 120_000
+   */
+  cancelableAfterMs?: number | null;
+}
 
 /** Create the shipped sandbox's core. Nothing listens; see {@link startSandbox} for the HTTP server. */
-export function createSandboxCore(options: SandboxCoreOptions = {}): SandboxCore {
-  return createCore(SANDBOX_TABLES, options);
+export function createSandboxCore(options: SandboxCoreOptions & SandboxApiOptions = {}): SandboxCore {
+  const { api = 'tempnumber-v1', cancelableAfterMs, ...coreOptions } = options;
+  if (!Object.hasOwn(SANDBOX_APIS, api)) {
+    throw new RangeError(
+      `Expected \`api\` to be one of ${SANDBOX_API_NAMES.join(', ')}, got ${JSON.stringify(api)}`,
+    );
+  }
+  if (api !== 'platfone' && cancelableAfterMs !== undefined) {
+    throw new RangeError(
+      '`cancelableAfterMs` applies to `api: "platfone"` only: TempNumber v1 has no cancel',
+    );
+  }
+  const tables: SandboxTables = {
+    apis: [SANDBOX_APIS[api](cancelableAfterMs === undefined ? {} : { cancelableAfterMs })],
+    control: CONTROL_ROUTES,
+  };
+  return createCore(tables, coreOptions);
 }
 
 /** Options of {@link startSandbox}. */
-export interface SandboxOptions {
+export interface SandboxOptions extends SandboxApiOptions {
   /** Interface to listen on. Keep it on loopback: the sandbox has no real security. @default '127.0.0.1' */
   host?: string;
   /** TCP port; 0 picks a free one (read it from `url`). @default 0 */
@@ -54,7 +100,7 @@ export interface Sandbox
   extends Pick<SandboxCore, 'state' | 'reset' | 'setFaults' | 'setPrice' | 'setBalance' | 'now'> {
   /** `http://127.0.0.1:PORT`. */
   url: string;
-  /** `url + '/api/v1'`: use as `TEMPNUMBER_BASE_URL`. */
+  /** `url + '/api/v1'` (both dialects live there): use as `TEMPNUMBER_BASE_URL`. */
   apiUrl: string;
   /** Stop listening and drop open connections; requests still held (`holdMs`) are dropped unacted. */
   close(): Promise<void>;
@@ -66,11 +112,12 @@ export interface Sandbox
 }
 
 /**
- * Start the sandbox: a local server that behaves like TempNumber v1 under `/api/v1`, with the
- * control surface under `/sandbox`.
+ * Start the sandbox: a local server that behaves like TempNumber v1 (or, with `api: 'platfone'`,
+ * Platfone's Activation API) under `/api/v1`, with the control surface under `/sandbox`.
  *
  * @example
  * const sandbox = await startSandbox({ port: 0, timeScale: 1000 });
+ * const platfone = await startSandbox({ api: 'platfone', cancelableAfterMs: 60_000 });
  * // TEMPNUMBER_BASE_URL = sandbox.apiUrl, TEMPNUMBER_API_KEY = 'sandbox'
  * await sandbox.close();
  */
@@ -100,6 +147,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
       ...(options.firstActivationId === undefined ? {} : { firstActivationId: options.firstActivationId }),
+      ...(options.api === undefined ? {} : { api: options.api }),
+      ...(options.cancelableAfterMs === undefined ? {} : { cancelableAfterMs: options.cancelableAfterMs }),
       iconBaseUrl: `${url}/sandbox/icons/`,
     });
   } catch (error) {

@@ -170,7 +170,10 @@ export interface SandboxState {
   rateLimited: number;
   /** API requests received (faulted, rejected and unauthorized ones included). */
   requests: number;
-  /** Requests by bucket; the shipped sandbox counts TempNumber v1's buckets (RATE_LIMITS). */
+  /**
+   * Requests by bucket: the buckets of the dialect the sandbox speaks. Typed by TempNumber v1's
+   * (RATE_LIMITS), the default; a Platfone sandbox counts its own (`'POST /activation'`, …).
+   */
   requestsByBucket: Record<BucketId, number>;
   rateLimitedByBucket: Record<BucketId, number>;
   /** Every SMS the carrier delivered, in order. */

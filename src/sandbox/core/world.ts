@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { type Clock, monotonicClock } from '../../limits/clock.ts';
 import { ACTIVATION_STATUSES, type ActivationStatus } from '../../providers/tempnumber-v1/wire.ts';
-import type { CountryId, PhoneNumber } from '../catalog/countries.ts';
-import { type Catalog, createCatalog, type ServiceId } from '../catalog/offers.ts';
+import { type CountryId, drawPhoneNumber, type PhoneNumber } from '../catalog/countries.ts';
+import { type Catalog, createCatalog, type Offer, type ServiceId } from '../catalog/offers.ts';
 
 /**
  * The sandbox's choices where the API is silent (reference "Decisions for this project"), as one
@@ -149,6 +149,15 @@ export interface WorldActivation {
   code: string;
   /** Did any SMS ever arrive? Decides `serviceConsumed` vs `refunded` and the delivery rate. */
   smsReceived: boolean;
+  /** API unix seconds of the last change: lease, SMS, retry, end (expiry counts at `numberExpireAt`). */
+  updatedAt: number;
+  /**
+   * Ended before its expiry by the API's own call (a dialect that has one, e.g. Platfone's
+   * cancel and finalize); absent when it is live or ran to expiry.
+   */
+  endedBy?: 'cancel' | 'finalize';
+  /** Its status at the moment it ended (expiry or an early end): the SMS state the end froze. */
+  endedFrom?: ActivationStatus;
 }
 
 /** One SMS the carrier delivered. */
@@ -258,13 +267,80 @@ export function settleExpired(world: World, nowMs: number = world.clock.now()): 
   const nowS = nowMs / 1000;
   for (const record of world.activations) {
     if (!isLive(record) || nowS < record.numberExpireAt) continue;
-    if (record.smsReceived) {
-      record.status = 'serviceConsumed';
-    } else {
-      record.status = 'refunded';
-      record.account.balance = roundMoney(record.account.balance + record.price);
-    }
+    end(record, record.numberExpireAt);
   }
+}
+
+/**
+ * End a live activation now: billed (`serviceConsumed`) when it ever got an SMS, else
+ * `refunded` with its reserved price back on the balance — the same money rule as expiry.
+ */
+function end(record: WorldActivation, atS: number): void {
+  record.endedFrom = record.status;
+  record.updatedAt = atS;
+  if (record.smsReceived) {
+    record.status = 'serviceConsumed';
+  } else {
+    record.status = 'refunded';
+    record.account.balance = roundMoney(record.account.balance + record.price);
+  }
+}
+
+/**
+ * An API's early end of a live activation (Platfone's cancel and finalize; v1 has neither):
+ * ended as at expiry — refunded at once when no SMS came, billed otherwise — and marked with
+ * `by`. The caller checks that the call is allowed; this only carries it out.
+ */
+export function endActivation(record: WorldActivation, by: 'cancel' | 'finalize', nowMs: number): void {
+  end(record, Math.floor(nowMs / 1000));
+  record.endedBy = by;
+}
+
+/**
+ * Lease a number for `offer` at `price` USD: a new activation waiting for its first SMS, the
+ * price reserved off the balance, a number no live activation holds. The caller has checked
+ * every rule (caps, balance, price).
+ */
+export function leaseNumber(
+  world: World,
+  account: Account,
+  offer: Offer,
+  price: number,
+  nowMs: number,
+): WorldActivation {
+  const createdAt = Math.floor(nowMs / 1000);
+  const record: WorldActivation = {
+    id: world.nextId++,
+    account,
+    status: 'smsRequested',
+    serviceId: offer.serviceId,
+    countryId: offer.countryId,
+    phone: drawPhoneNumber(world.numberRandom, offer.countryId, (n) =>
+      world.activations.some((a) => isLive(a) && a.phone.number === n),
+    ),
+    price,
+    isVirtual: offer.isVirtual,
+    createdAt,
+    numberExpireAt: createdAt + SANDBOX_RULES.activationLifetimeS,
+    message: '',
+    code: '',
+    smsReceived: false,
+    updatedAt: createdAt,
+  };
+  account.balance = roundMoney(account.balance - price);
+  world.activations.push(record);
+  return record;
+}
+
+/**
+ * Ask for one more SMS on the same number (check {@link isRetryAvailable} first): the readable
+ * SMS is forgotten until the next one arrives. Free, and the lifetime is not extended.
+ */
+export function requestRetry(record: WorldActivation, nowMs: number): void {
+  record.status = 'retryRequested';
+  record.message = '';
+  record.code = '';
+  record.updatedAt = Math.floor(nowMs / 1000);
 }
 
 // Lookarounds: a run of 4–8 digits that is part of a longer run (a phone number) is no code.
@@ -301,11 +377,13 @@ export function deliverSms(world: World, digits: string, text: string): { activa
   record.message = text;
   record.code = extractSmsCode(text);
   record.smsReceived = true;
+  const nowMs = world.clock.now();
+  record.updatedAt = Math.floor(nowMs / 1000);
   world.sms.push({
     activationId: record.id,
     to: digits,
     text,
-    deliveredAtMs: world.clock.now(),
+    deliveredAtMs: nowMs,
     deliveredAtRealMs: world.wallNow(),
   });
   return { activationId: record.id };

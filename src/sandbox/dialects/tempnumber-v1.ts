@@ -20,7 +20,7 @@ import {
   ERROR_NAMES,
   type ErrorName,
 } from '../../providers/tempnumber-v1/wire.ts';
-import { COUNTRIES, drawPhoneNumber } from '../catalog/countries.ts';
+import { COUNTRIES } from '../catalog/countries.ts';
 import { type Offer, SERVICES } from '../catalog/offers.ts';
 import type { ApiContext, ApiHandler, ApiRouteTable, CoreReply } from '../core/route-table.ts';
 import { jsonReply, parseJsonObject } from '../core/route-table.ts';
@@ -30,6 +30,8 @@ import {
   isLive,
   isRetryAvailable,
   isWaiting,
+  leaseNumber,
+  requestRetry,
   roundMoney,
   SANDBOX_RULES,
   type World,
@@ -94,26 +96,7 @@ const newActivation: ApiHandler = ({ world, account, body, nowMs }) => {
   const refusal = refuseLease(world, account, offer, request.expectedPrice, nowMs);
   if (refusal) return refusal;
 
-  const createdAt = Math.floor(nowMs / 1000);
-  const record: WorldActivation = {
-    id: world.nextId++,
-    account,
-    status: 'smsRequested',
-    serviceId: offer.serviceId,
-    countryId: offer.countryId,
-    phone: drawPhoneNumber(world.numberRandom, offer.countryId, (n) =>
-      world.activations.some((a) => isLive(a) && a.phone.number === n),
-    ),
-    price: offer.price,
-    isVirtual: offer.isVirtual,
-    createdAt,
-    numberExpireAt: createdAt + SANDBOX_RULES.activationLifetimeS,
-    message: '',
-    code: '',
-    smsReceived: false,
-  };
-  account.balance = roundMoney(account.balance - offer.price);
-  world.activations.push(record);
+  const record = leaseNumber(world, account, offer, offer.price, nowMs);
   return jsonReply(200, toActivationData(record, nowMs, world.iconBaseUrl));
 };
 
@@ -250,9 +233,7 @@ const updateActivation: ApiHandler = (context) => {
       `Activation ${found.id} is ${found.status}; a retry needs a received SMS`,
     );
   }
-  found.status = 'retryRequested';
-  found.message = '';
-  found.code = '';
+  requestRetry(found, context.nowMs);
   const result: Response200 = { result: 'success' };
   return jsonReply(200, result);
 };
