@@ -19,7 +19,13 @@ import { isListed, parseLedgerLine } from '../../src/broker/ledger.ts';
 import { runtimePaths } from '../../src/broker/runtime-paths.ts';
 import { accountId } from '../../src/config/settings.ts';
 import { type ActivationRecord, compareActivationIds } from '../../src/contract/activation.ts';
-import { accountHash, type Sandbox, type SandboxState, startSandbox } from '../../src/sandbox/index.ts';
+import {
+  accountHash,
+  type Sandbox,
+  type SandboxApi,
+  type SandboxState,
+  startSandbox,
+} from '../../src/sandbox/index.ts';
 
 /** The repo root (what `playwright-tempnumber` resolves to). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -100,6 +106,8 @@ interface InlineTestFixtures {
 interface InlineWorkerFixtures {
   /** API ms per real ms of the sandbox: high where expiry and waits matter. @default 20 */
   sandboxTimeScale: number;
+  /** The API the sandbox speaks, and the runs use (a Playwright project per API). @default 'tempnumber-v1' */
+  sandboxApi: SandboxApi;
   sandbox: Sandbox;
   /** Hands out the next unused API key of the sandbox's pool. */
   _nextApiKey: () => string;
@@ -107,6 +115,7 @@ interface InlineWorkerFixtures {
 
 export const test = base.extend<InlineTestFixtures, InlineWorkerFixtures>({
   sandboxTimeScale: [20, { scope: 'worker', option: true }],
+  sandboxApi: ['tempnumber-v1', { scope: 'worker', option: true }],
   _nextApiKey: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as a pattern.
     async ({}, use, workerInfo) => {
@@ -119,15 +128,15 @@ export const test = base.extend<InlineTestFixtures, InlineWorkerFixtures>({
     { scope: 'worker' },
   ],
   sandbox: [
-    async ({ sandboxTimeScale }, use, workerInfo) => {
+    async ({ sandboxTimeScale, sandboxApi }, use, workerInfo) => {
       const apiKeys = Array.from({ length: KEY_POOL_SIZE }, (_, i) => poolKey(workerInfo.workerIndex, i));
-      const sandbox = await startSandbox({ port: 0, timeScale: sandboxTimeScale, apiKeys });
+      const sandbox = await startSandbox({ port: 0, timeScale: sandboxTimeScale, apiKeys, api: sandboxApi });
       await use(sandbox);
       await sandbox.close();
     },
     { scope: 'worker' },
   ],
-  runInlineTest: async ({ sandbox, _nextApiKey }, use, testInfo) => {
+  runInlineTest: async ({ sandbox, sandboxApi, _nextApiKey }, use, testInfo) => {
     const runtimeDirs: string[] = [];
     const outputs: string[] = [];
     const projectDirs: string[] = [];
@@ -143,6 +152,7 @@ export const test = base.extend<InlineTestFixtures, InlineWorkerFixtures>({
       const env = childEnv({
         SANDBOX_URL: sandbox.url,
         TEMPNUMBER_BASE_URL: sandbox.apiUrl,
+        TEMPNUMBER_API: sandboxApi,
         TEMPNUMBER_RUNTIME_DIR: runtimeDir,
         TEMPNUMBER_TIME_SCALE: String(sandbox.state().timeScale),
         // A short request timeout keeps the in-flight bound (2 × it, real time) short, so a lease
