@@ -305,9 +305,11 @@ function waitingActivations(ctx: BrokerContext): TrackedActivation[] {
 /** The broker's own fingerprint (a handful of HMACs: cheap enough to compute per `hello`). */
 function brokerFingerprint(ctx: BrokerContext): SettingsFingerprint {
   return settingsFingerprint(ctx.settings.apiKey, {
+    api: ctx.settings.api,
     redisUrl: ctx.settings.redisUrl,
     timeScale: ctx.timeScale,
     requestTimeoutMs: ctx.settings.requestTimeoutMs,
+    rateLimits: ctx.settings.rateLimits,
     guards: ctx.guards.settings,
   });
 }

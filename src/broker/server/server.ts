@@ -16,7 +16,7 @@ import { accountId, maxInFlightMs } from '../../config/settings.ts';
 import { BrokerStartError } from '../../contract/errors.ts';
 import { createStoreBudget, type RequestBudget } from '../../limits/budget.ts';
 import { scaledMaxWaitMs } from '../../limits/rate-limits.ts';
-import { createProvider, DEFAULT_PROVIDER } from '../../providers/index.ts';
+import { createProvider } from '../../providers/index.ts';
 import { openLedger } from '../ledger.ts';
 import { type HeldLock, lockHolder, tryAcquireLock } from '../lock-file.ts';
 import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
@@ -217,9 +217,9 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     timeScale: settings.timeScale,
     timeoutMs: settings.requestTimeoutMs,
   };
-  const provider = createProvider(DEFAULT_PROVIDER, apiOptions);
-  const providerOnce = createProvider(DEFAULT_PROVIDER, { ...apiOptions, retries: 0 });
-  const { limits, pollBuckets } = brokerLimits(provider.limits, { api: provider.id, timeScale: settings.timeScale });
+  const provider = createProvider(settings.api, apiOptions);
+  const providerOnce = createProvider(settings.api, { ...apiOptions, retries: 0 });
+  const { limits, pollBuckets } = brokerLimits(provider.limits, settings);
   const store = await createStore({
     redisUrl: settings.redisUrl,
     accountId: account,
