@@ -1,6 +1,7 @@
 /**
- * The settings a broker's behaviour depends on besides its account — the Redis URL (whose
- * budget it spends), the time scale, the guard settings — as the fingerprint a client sends in
+ * The settings a broker's behaviour depends on besides its account — the API it speaks, the
+ * Redis URL (whose budget it spends), the time scale, tighter rate limits, the guard settings —
+ * as the fingerprint a client sends in
  * `hello`, and the comparison the broker makes with its own. One file for both sides, so they
  * cannot disagree on what is compared or on how it is hashed. A client must never be served
  * silently by a broker that runs with other settings: with other guard thresholds it could
@@ -13,9 +14,11 @@ import type { SettingDifference, SettingFingerprint, SettingsFingerprint } from 
 
 /** What a fingerprint covers. */
 export interface FingerprintedSettings {
+  api: string;
   redisUrl: string | undefined;
   timeScale: number;
   requestTimeoutMs: number;
+  rateLimits: string | undefined;
   guards: GuardSettings;
 }
 
@@ -31,11 +34,16 @@ interface FingerprintedSetting {
 
 /** Every fingerprinted setting by name; the guard settings come from their own table. */
 const FINGERPRINTED: Readonly<Record<string, FingerprintedSetting>> = Object.freeze({
+  // Already part of the account id (so another API finds another broker); compared as well, so a
+  // broker can never serve a client in another API's dialect, whatever its runtime dir holds.
+  api: { env: 'TEMPNUMBER_API', secret: false, read: (s) => s.api },
   // A Redis URL may carry a password; which Redis also decides whose budget is shared.
   redisUrl: { env: 'TEMPNUMBER_REDIS_URL', secret: true, read: (s) => s.redisUrl },
   timeScale: { env: 'TEMPNUMBER_TIME_SCALE', secret: false, read: (s) => s.timeScale },
   // It sets the in-flight bound: how long a lost lease answer waits before it is looked up.
   requestTimeoutMs: { env: 'TEMPNUMBER_REQUEST_TIMEOUT_MS', secret: false, read: (s) => s.requestTimeoutMs },
+  // A client that asked for tighter limits must not be served by a broker spending the published ones.
+  rateLimits: { env: 'TEMPNUMBER_RATE_LIMITS', secret: false, read: (s) => s.rateLimits },
   ...Object.fromEntries(
     (Object.entries(GUARD_ENV) as Array<[keyof GuardSettings, string]>).map(([key, env]) => [
       key,
@@ -58,9 +66,11 @@ export function clientGuardSettings(): GuardSettings {
 /** The fingerprint a client sends for `settings` (guards: {@link clientGuardSettings}). */
 export function clientFingerprint(settings: Settings): SettingsFingerprint {
   return settingsFingerprint(settings.apiKey, {
+    api: settings.api,
     redisUrl: settings.redisUrl,
     timeScale: settings.timeScale,
     requestTimeoutMs: settings.requestTimeoutMs,
+    rateLimits: settings.rateLimits,
     guards: clientGuardSettings(),
   });
 }

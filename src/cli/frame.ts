@@ -358,11 +358,13 @@ export async function withBroker<T>(
 ): Promise<T> {
   const broker = await connectBroker({
     apiKey: settings.apiKey,
+    api: settings.api,
     baseUrl: settings.baseUrl,
     runtimeDir: settings.runtimeDir,
     timeScale: settings.timeScale,
     requestTimeoutMs: settings.requestTimeoutMs,
     ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
+    ...(settings.rateLimits === undefined ? {} : { rateLimits: settings.rateLimits }),
     owner: `cli ${command} (pid ${process.pid})`,
   });
   try {

@@ -9,16 +9,63 @@ import { join } from 'node:path';
 import { config as loadDotenvFile } from 'dotenv';
 import { ConfigurationError } from '../contract/errors.ts';
 
-/** The production API. */
+/** The production API of TempNumber v1. */
 export const DEFAULT_BASE_URL = 'https://tn-api.com/api/v1';
+
+/**
+ * The SMS-activation APIs `TEMPNUMBER_API` can name, with what settings need of each: the API
+ * root used when no base URL is set, and the hosts of its production and hosted sandbox. This
+ * layer may not import the provider registry (src/providers/index.ts), so these rows restate its
+ * `defaultBaseUrl` and `hosts`; a unit test holds the two equal.
+ */
+export const KNOWN_APIS = {
+  'tempnumber-v1': { defaultBaseUrl: DEFAULT_BASE_URL, hosts: ['tn-api.com', 'mock.temp-number.org'] },
+  platfone: { defaultBaseUrl: 'https://temp-number-api.com/api/v1', hosts: ['temp-number-api.com'] },
+} as const satisfies Record<string, { defaultBaseUrl: string; hosts: readonly string[] }>;
+
+/** A name `TEMPNUMBER_API` accepts. */
+export type ApiId = keyof typeof KNOWN_APIS;
+
+/** The API of a base URL that names none: the one that was the only API before the setting. */
+const FALLBACK_API: ApiId = 'tempnumber-v1';
+
+/** True for the names of {@link KNOWN_APIS}. */
+export function isApiId(value: unknown): value is ApiId {
+  return typeof value === 'string' && Object.hasOwn(KNOWN_APIS, value);
+}
+
+/**
+ * The API `TEMPNUMBER_API` defaults to for a base URL: the one whose hosts include its host
+ * (`temp-number-api.com` → `platfone`), else `tempnumber-v1` — a local sandbox or a proxy has any
+ * host, and every such setup predates Platfone. No base URL: `tempnumber-v1`.
+ */
+export function inferApi(baseUrl: string | undefined): ApiId {
+  let host: string;
+  try {
+    host = new URL(baseUrl ?? '').hostname;
+  } catch {
+    return FALLBACK_API;
+  }
+  for (const [id, api] of Object.entries(KNOWN_APIS) as Array<[ApiId, (typeof KNOWN_APIS)[ApiId]]>) {
+    if ((api.hosts as readonly string[]).includes(host)) return id;
+  }
+  return FALLBACK_API;
+}
 
 /** Settings every component needs to reach one TempNumber account. */
 export interface Settings {
   /** `TEMPNUMBER_API_KEY`. Never printed; use {@link accountId} to name the account. */
   apiKey: string;
   /**
+   * `TEMPNUMBER_API`: which SMS-activation API the base URL speaks, `tempnumber-v1` or
+   * `platfone`. Part of the account: two APIs never share a broker, ledger or budget.
+   * @default {@link inferApi}(TEMPNUMBER_BASE_URL): `platfone` on temp-number-api.com, else `tempnumber-v1`
+   */
+  api: ApiId;
+  /**
    * `TEMPNUMBER_BASE_URL`, in its {@link canonicalBaseUrl} form (lower-case scheme and host, no
-   * default port, no trailing slash). @default 'https://tn-api.com/api/v1'
+   * default port, no trailing slash).
+   * @default the API's own: 'https://tn-api.com/api/v1' (tempnumber-v1), 'https://temp-number-api.com/api/v1' (platfone)
    */
   baseUrl: string;
   /** `TEMPNUMBER_REDIS_URL`: share the budget across machines. Unset: one machine. */
@@ -36,6 +83,13 @@ export interface Settings {
    * counts as lost. Twice this is the in-flight bound ({@link maxInFlightMs}). @default 15000
    */
   requestTimeoutMs: number;
+  /**
+   * `TEMPNUMBER_RATE_LIMITS`: tighter limits than the API publishes, as
+   * `<bucket>=<limit>[/<windowMs>]` separated by `;` (bucket ids are the API's, e.g. v1's
+   * `GET /activations/:id=40;PUT /activations/:id=5/90000`). The broker applies them to its
+   * budget and refuses looser values or unknown buckets. Unset: the published limits.
+   */
+  rateLimits: string | undefined;
 }
 
 /**
@@ -48,7 +102,12 @@ export function maxInFlightMs(settings: Pick<Settings, 'requestTimeoutMs'>): num
   return 2 * settings.requestTimeoutMs;
 }
 
-export type SettingsOverrides = Partial<{ [K in keyof Settings]: Settings[K] | undefined }>;
+/** Explicit settings (options); each undefined one comes from the environment. `api` is checked. */
+export type SettingsOverrides = Partial<{
+  [K in Exclude<keyof Settings, 'api'>]: Settings[K] | undefined;
+}> & {
+  api?: string | undefined;
+};
 
 /** Where the variables come from; tests pass their own. */
 export interface SettingsSources {
@@ -69,15 +128,25 @@ export function resolveSettings(overrides: SettingsOverrides = {}, sources: Sett
   const env = readEnv(sources);
   const apiKey = overrides.apiKey ?? nonEmpty(env.TEMPNUMBER_API_KEY);
   if (!apiKey) throw new ConfigurationError(MISSING_KEY_HELP);
-  const typed = overrides.baseUrl ?? nonEmpty(env.TEMPNUMBER_BASE_URL) ?? DEFAULT_BASE_URL;
-  // Canonical once, here: the account id (hence the broker, its runtime dir and its budget)
-  // derives from it, so two spellings of one API must not make two brokers with two budgets.
-  const baseUrl = canonicalBaseUrl(typed);
-  if (baseUrl === undefined) {
+  const chosenApi = overrides.api ?? nonEmpty(env.TEMPNUMBER_API);
+  if (chosenApi !== undefined && !isApiId(chosenApi)) {
     throw new ConfigurationError(
-      `TEMPNUMBER_BASE_URL must be an http(s) URL such as ${DEFAULT_BASE_URL}, got ${JSON.stringify(typed)}.`,
+      `TEMPNUMBER_API (tempnumberApi) must be one of ${Object.keys(KNOWN_APIS).join(', ')}, got ${JSON.stringify(chosenApi)}. ` +
+        'Unset, it follows the base URL: platfone on temp-number-api.com, else tempnumber-v1.',
     );
   }
+  const typed = overrides.baseUrl ?? nonEmpty(env.TEMPNUMBER_BASE_URL);
+  // Canonical once, here: the account id (hence the broker, its runtime dir and its budget)
+  // derives from it, so two spellings of one API must not make two brokers with two budgets.
+  const typedBaseUrl = typed === undefined ? undefined : canonicalBaseUrl(typed);
+  if (typed !== undefined && typedBaseUrl === undefined) {
+    throw new ConfigurationError(
+      `TEMPNUMBER_BASE_URL must be an http(s) URL such as ${KNOWN_APIS[chosenApi ?? FALLBACK_API].defaultBaseUrl}, got ${JSON.stringify(typed)}.`,
+    );
+  }
+  // An explicit API wins; else the base URL's host says which API it is (docs/decisions/0019).
+  const api = chosenApi ?? inferApi(typedBaseUrl);
+  const baseUrl = typedBaseUrl ?? KNOWN_APIS[api].defaultBaseUrl;
   const timeScale =
     overrides.timeScale === undefined
       ? parseTimeScale(env.TEMPNUMBER_TIME_SCALE)
@@ -89,22 +158,32 @@ export function resolveSettings(overrides: SettingsOverrides = {}, sources: Sett
   }
   return {
     apiKey,
+    api,
     baseUrl,
     redisUrl: overrides.redisUrl ?? nonEmpty(env.TEMPNUMBER_REDIS_URL),
     runtimeDir: overrides.runtimeDir ?? nonEmpty(env.TEMPNUMBER_RUNTIME_DIR) ?? defaultRuntimeDir(env),
     timeScale,
     requestTimeoutMs: requestTimeout(overrides.requestTimeoutMs, env.TEMPNUMBER_REQUEST_TIMEOUT_MS),
+    rateLimits: overrides.rateLimits ?? nonEmpty(env.TEMPNUMBER_RATE_LIMITS),
   };
 }
 
 /**
- * A short, stable, non-reversible name for an account: base URL + key, hashed. Safe to print.
+ * A short, stable, non-reversible name for an account: API, base URL + key, hashed. Safe to print.
  * The URL is taken in its {@link canonicalBaseUrl} form, so spellings of one API
- * (`https://TN-API.com:443/api/v1/`) name one account, one broker and one budget.
+ * (`https://TN-API.com:443/api/v1/`) name one account, one broker and one budget. `api` defaults
+ * as in {@link resolveSettings} (from the base URL's host).
  */
-export function accountId(settings: Pick<Settings, 'apiKey' | 'baseUrl'>): string {
+export function accountId(
+  settings: Pick<Settings, 'apiKey' | 'baseUrl'> & { api?: ApiId | undefined },
+): string {
   const baseUrl = canonicalBaseUrl(settings.baseUrl) ?? settings.baseUrl;
-  return createHash('sha256').update(`${baseUrl}\n${settings.apiKey}`).digest('hex').slice(0, 12);
+  const api = settings.api ?? inferApi(baseUrl);
+  // v1 keeps the input it had before the setting existed, so an upgrade finds its broker,
+  // ledger, grant journal and Redis keys; any other API is named first, so no two APIs collide.
+  const input =
+    api === 'tempnumber-v1' ? `${baseUrl}\n${settings.apiKey}` : `${api}\n${baseUrl}\n${settings.apiKey}`;
+  return createHash('sha256').update(input).digest('hex').slice(0, 12);
 }
 
 /**

@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, monotonicClock } from './clock.ts';
 import {
-  type BucketId,
+  bucketLimit,
+  type LimitPolicy,
   type Priority,
-  RATE_LIMITS,
   type ScaledLimits,
   scaledLimits,
   scaledMaxWaitMs,
+  unknownBucket,
 } from './rate-limits.ts';
 import { createSlidingWindowLog, type SlidingWindowLog } from './sliding-window-log.ts';
 
@@ -24,9 +25,9 @@ import { createSlidingWindowLog, type SlidingWindowLog } from './sliding-window-
  * (performance.now in memory, Redis `TIME` in Redis), so callers never pass their timestamps.
  */
 
-/** Ask for a slot in a bucket's sliding window. */
+/** Ask for a slot in a bucket's sliding window (a bucket id of the table the budget was built from). */
 export interface BudgetRequest {
-  bucket: BucketId;
+  bucket: string;
   priority: Priority;
   /** Refuse instead of reserving a slot further away than this. */
   maxWaitMs: number;
@@ -62,14 +63,14 @@ export interface BudgetStore {
    * the limit hold at the server whatever the latency (proof in sliding-window-log.ts). An
    * unknown member (pruned, or lost with Redis' data) is added as a new sent request.
    */
-  confirm(bucket: BucketId, member: string, maxInFlightMs: number): Promise<ConfirmDecision>;
+  confirm(bucket: string, member: string, maxInFlightMs: number): Promise<ConfirmDecision>;
   /** The response or failure of a confirmed `member` came back: it is done now (idempotent). */
-  settle(bucket: BucketId, member: string): Promise<void>;
+  settle(bucket: string, member: string): Promise<void>;
   /** Give back a reservation not confirmed yet (always safe: removing never overfills). */
-  unreserve(bucket: BucketId, member: string): Promise<void>;
+  unreserve(bucket: string, member: string): Promise<void>;
   /** After a 429: nobody sends on `bucket` before now + `ms` (extends, never shortens). */
-  block(bucket: BucketId, ms: number): Promise<void>;
-  usage(): Promise<Record<BucketId, BucketUsage>>;
+  block(bucket: string, ms: number): Promise<void>;
+  usage(): Promise<Record<string, BucketUsage>>;
 }
 
 /*
@@ -87,16 +88,16 @@ export type StoreDecision =
 export interface MemoryBudget extends BudgetStore {
   reserve(request: Parameters<BudgetStore['reserve']>[0]): Promise<StoreDecision>;
   /** The log of one bucket: the broker's journal restores into it and journals what it settles. */
-  log(bucket: BucketId): SlidingWindowLog;
+  log(bucket: string): SlidingWindowLog;
 }
 
-/** Create the logs of every bucket for `limits` (real ms), on `clock`. */
+/** Create the logs of every bucket of `limits` (real ms), on `clock`. A bucket it lacks is a RangeError. */
 export function createMemoryBudget(limits: ScaledLimits, clock: Clock = monotonicClock): MemoryBudget {
-  const buckets = Object.keys(RATE_LIMITS) as BucketId[];
-  const logs = new Map<BucketId, SlidingWindowLog>(
-    buckets.map((b) => [b, createSlidingWindowLog(limits[b])]),
+  const buckets = Object.keys(limits);
+  const logs = new Map<string, SlidingWindowLog>(
+    buckets.map((b) => [b, createSlidingWindowLog(bucketLimit(limits, b))]),
   );
-  const log = (bucket: BucketId) => logs.get(bucket) as SlidingWindowLog;
+  const log = (bucket: string): SlidingWindowLog => logs.get(bucket) ?? unknownBucket(limits, bucket);
   return {
     log,
     async reserve({ bucket, priority, maxWaitMs, member }) {
@@ -118,10 +119,14 @@ export function createMemoryBudget(limits: ScaledLimits, clock: Clock = monotoni
     },
     async usage() {
       const now = clock.now();
-      const out = {} as Record<BucketId, BucketUsage>;
+      const out = {} as Record<string, BucketUsage>;
       for (const bucket of buckets) {
         const l = log(bucket);
-        out[bucket] = { used: l.used(now), limit: limits[bucket].limit, blockedForMs: l.blockedForMs(now) };
+        out[bucket] = {
+          used: l.used(now),
+          limit: bucketLimit(limits, bucket).limit,
+          blockedForMs: l.blockedForMs(now),
+        };
       }
       return out;
     },
@@ -162,17 +167,17 @@ export interface RequestBudget {
    * its response (or failure) is back: until then the budget counts the request as possibly
    * still on its way to the server.
    */
-  acquire(bucket: BucketId, options?: AcquireOptions): Promise<BudgetPermit>;
+  acquire(bucket: string, options?: AcquireOptions): Promise<BudgetPermit>;
   /**
    * Any 429: block `bucket` for everyone sharing the budget, for the server's hint (real ms)
    * plus the margin, or a full window + margin without a hint.
    */
-  reportRateLimited(bucket: BucketId, retryAfterMs?: number): Promise<void>;
+  reportRateLimited(bucket: string, retryAfterMs?: number): Promise<void>;
 }
 
 /** A {@link RequestBudget} over a {@link BudgetStore}: `acquire` always resolves with a permit. */
 export interface StoreBudget extends RequestBudget {
-  acquire(bucket: BucketId, options?: AcquireOptions): Promise<BudgetPermit>;
+  acquire(bucket: string, options?: AcquireOptions): Promise<BudgetPermit>;
 }
 
 /** Waits `ms`; rejects with `signal.reason` on abort. Tests inject one that moves a manual clock. */
@@ -217,7 +222,7 @@ export function createStoreBudget(store: BudgetStore, options: StoreBudgetOption
   const random = options.random ?? Math.random;
   const maxInFlightMs = options.maxInFlightMs ?? MAX_IN_FLIGHT_MS;
 
-  const permit = (bucket: BucketId, member: string): BudgetPermit => {
+  const permit = (bucket: string, member: string): BudgetPermit => {
     let settled: Promise<void> | undefined;
     // An unreachable store keeps the request in flight until its worst case: safe, only slower.
     return {
@@ -228,7 +233,7 @@ export function createStoreBudget(store: BudgetStore, options: StoreBudgetOption
     };
   };
 
-  const confirm = async (bucket: BucketId, member: string, signal: AbortSignal | undefined) => {
+  const confirm = async (bucket: string, member: string, signal: AbortSignal | undefined) => {
     for (;;) {
       signal?.throwIfAborted();
       const decision = await store.confirm(bucket, member, maxInFlightMs);
@@ -266,7 +271,7 @@ export function createStoreBudget(store: BudgetStore, options: StoreBudgetOption
       }
     },
     async reportRateLimited(bucket, retryAfterMs) {
-      const { windowMs, marginMs } = options.limits[bucket];
+      const { windowMs, marginMs } = bucketLimit(options.limits, bucket);
       await store.block(bucket, retryAfterMs === undefined ? windowMs + marginMs : retryAfterMs + marginMs);
     },
   };
@@ -278,7 +283,9 @@ export interface LocalBudgetOptions {
   timeScale?: number;
   /** @default monotonicClock */
   clock?: Clock;
-  /** @default scaledLimits({ timeScale }) */
+  /** The API's published limits and how its buckets share them (e.g. v1's `V1_LIMIT_POLICY`). */
+  policy: LimitPolicy;
+  /** The limits in real ms. @default scaledLimits(policy, { timeScale }) */
   limits?: ScaledLimits;
   /** @default real timers */
   sleep?: Sleep;
@@ -291,9 +298,9 @@ export interface LocalBudgetOptions {
  * journal. It keeps that process within the limits; it cannot see other processes — that is
  * what the broker is for.
  */
-export function createLocalBudget(options: LocalBudgetOptions = {}): StoreBudget {
+export function createLocalBudget(options: LocalBudgetOptions): StoreBudget {
   const timeScale = options.timeScale ?? 1;
-  const limits = options.limits ?? scaledLimits({ timeScale });
+  const limits = options.limits ?? scaledLimits(options.policy, { timeScale });
   return createStoreBudget(createMemoryBudget(limits, options.clock), {
     limits,
     maxWaitMsByPriority: scaledMaxWaitMs(timeScale),

@@ -1,8 +1,14 @@
 /**
- * The published rate limits of the API as one table, and everything the budget derives from them:
- * request classes (priorities) with the headroom each leaves for the classes above it, the limits
- * scaled to real time with the safety margin, overrides for tests, and how far ahead a class may
- * reserve a slot. Pure: no I/O, no clock.
+ * Rate limits as tables, and everything the budget derives from the table it is handed: request
+ * classes (priorities) with the headroom each leaves for the classes above it, the limits scaled
+ * to real time with the safety margin, tightening overrides, and how far ahead a class may
+ * reserve a slot. Bucket ids are the API's own names (plain strings): each provider declares its
+ * table (docs/decisions/0016, 0019). Pure: no I/O, no clock.
+ *
+ * TempNumber v1's tables (RATE_LIMITS, HEADROOM, PACING) are still declared here, at the end of
+ * the section below: the v1 sandbox and the standalone `./client` import them from this file, and
+ * this layer may not import a provider's module to re-export them (architecture-imports.spec.ts).
+ * Nothing generic here reads them; the v1 provider hands them over as {@link V1_LIMIT_POLICY}.
  */
 
 /** Published limit of one bucket: at most `limit` requests in any `windowMs` (API time). */
@@ -11,9 +17,29 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** Published limit per bucket (API ms), keyed by the API's bucket ids. */
+export type RateLimitTable<B extends string = string> = Readonly<Record<B, RateLimit>>;
+
 /**
- * TempNumber's published per-endpoint limits (reference §6.1), per account. ONE table, read by
- * the client's local budget, the broker, the sandbox (which enforces it) and the benchmark.
+ * How a bucket is paced. `even`: one grant every (window + margin) / limit, for a poller whose
+ * value is steady latency rather than bursts (research §6.8). `burst`: up to the whole limit at once.
+ */
+export type Pacing = 'even' | 'burst';
+
+/**
+ * What a budget is built from: the published table, and how each bucket shares and paces it.
+ * A bucket without a headroom row gets {@link defaultHeadroom}; without a pacing row, `burst`.
+ */
+export interface LimitPolicy<B extends string = string> {
+  table: RateLimitTable<B>;
+  headroom?: Readonly<Partial<Record<B, Headroom>>>;
+  pacing?: Readonly<Partial<Record<B, Pacing>>>;
+}
+
+/**
+ * TempNumber v1's published per-endpoint limits (reference §6.1), per account. ONE table, read by
+ * the v1 client's local budget, the broker (through the v1 provider), the sandbox (which enforces
+ * it) and the benchmark.
  * The table's PUT row says `/activations`; it can only mean `/activations/:id` (the only PUT).
  */
 export const RATE_LIMITS = {
@@ -27,11 +53,13 @@ export const RATE_LIMITS = {
   'GET /user/balance': { limit: 10, windowMs: 60_000 },
 } as const satisfies Record<string, RateLimit>;
 
-/** A rate-limit bucket: one per method + path template of the API (each endpoint names its own). */
+/** A TempNumber v1 rate-limit bucket: one per method + path template of the API (each endpoint names its own). */
 export type BucketId = keyof typeof RATE_LIMITS;
 
-/** The longest window of the table, in API milliseconds (the broker idles longer than this). */
-export const LONGEST_WINDOW_MS = Math.max(...Object.values(RATE_LIMITS).map((l) => l.windowMs));
+/** The longest window of a table, in API milliseconds (the broker idles longer than this). */
+export function longestWindowMs(table: RateLimitTable): number {
+  return Math.max(...Object.values(table).map((l) => l.windowMs));
+}
 
 /**
  * Request classes inside one rate-limit bucket, most important first. A class may only take a
@@ -45,7 +73,7 @@ export type Priority = (typeof PRIORITIES)[number];
 export type Headroom = Readonly<Record<Priority, number>>;
 
 /**
- * Reserved headroom per bucket and class, for the published limits (research §2, §6.8). A class
+ * TempNumber v1's reserved headroom per bucket and class, for the published limits (research §2, §6.8). A class
  * may take a slot only while fewer than `limit − headroom[class]` slots of the window are used,
  * so the classes above it always find `headroom` slots per window.
  *
@@ -68,6 +96,15 @@ export const HEADROOM = {
 } as const satisfies Record<BucketId, Headroom>;
 
 /**
+ * Headroom of a bucket its table gives none: `low` leaves an eighth of the window (rounded up,
+ * at most `limit − 1`) to every other class, as v1's one-user buckets do, so bookkeeping reads
+ * never take the last slots a lease, poll or release needs.
+ */
+export function defaultHeadroom(limit: number): Headroom {
+  return { critical: 0, high: 0, normal: 0, low: Math.min(Math.max(limit - 1, 0), Math.ceil(limit / 8)) };
+}
+
+/**
  * Headroom of a bucket whose limit was changed from `publishedLimit` to `limit`: the table's
  * numbers scaled in proportion (rounded up, so a tightened limit still protects the classes
  * above) and capped at `limit − 1`, so every class can still get one slot per window.
@@ -83,10 +120,10 @@ export function scaleHeadroom(headroom: Headroom, publishedLimit: number, limit:
 }
 
 /**
- * How each bucket is paced. `even`: one grant every (window + margin) / limit, for the SMS list
- * poller, whose value is steady latency rather than bursts (research §6.8, 6.2 s per call).
- * `burst`: up to the whole limit at once (leases, and per-activation polls right after a test
- * starts waiting, when the SMS is most likely to arrive — DESIGN §4).
+ * How each TempNumber v1 bucket is paced: `even` for the SMS list poller (6.2 s per call),
+ * `burst` for leases, and per-activation polls right after a test starts waiting, when the SMS is
+ * most likely to arrive (DESIGN §4). The broker derives the same from the provider's history
+ * bucket (a unit test holds them equal).
  */
 export const PACING = {
   'GET /activations': 'even',
@@ -97,7 +134,14 @@ export const PACING = {
   'GET /services/pricelistByService': 'burst',
   'GET /services/pricelistByCountry': 'burst',
   'GET /user/balance': 'burst',
-} as const satisfies Record<BucketId, 'even' | 'burst'>;
+} as const satisfies Record<BucketId, Pacing>;
+
+/** TempNumber v1's tables as one {@link LimitPolicy}: what the v1 client and provider budget on. */
+export const V1_LIMIT_POLICY: LimitPolicy<BucketId> = {
+  table: RATE_LIMITS,
+  headroom: HEADROOM,
+  pacing: PACING,
+};
 
 /** One bucket's budget in real milliseconds: what the stores enforce. */
 export interface ScaledBucketLimit {
@@ -113,13 +157,25 @@ export interface ScaledBucketLimit {
 }
 
 /** The budget of every bucket, in real milliseconds. */
-export type ScaledLimits = Readonly<Record<BucketId, ScaledBucketLimit>>;
+export type ScaledLimits<B extends string = string> = Readonly<Record<B, ScaledBucketLimit>>;
+
+/** The budget of `bucket`; a bucket the table does not have is a programming error (RangeError). */
+export function bucketLimit(limits: ScaledLimits, bucket: string): ScaledBucketLimit {
+  return (Object.hasOwn(limits, bucket) ? limits[bucket] : undefined) ?? unknownBucket(limits, bucket);
+}
+
+/** Throw the RangeError for a bucket `limits` does not have. */
+export function unknownBucket(limits: ScaledLimits, bucket: string): never {
+  throw new RangeError(
+    `Expected a rate-limit bucket of ${Object.keys(limits).join(', ')}; got ${JSON.stringify(bucket)}`,
+  );
+}
 
 /** A partial table of tighter limits (API ms), e.g. from `TEMPNUMBER_RATE_LIMITS`. */
-export type LimitOverrides = Partial<Record<BucketId, Partial<RateLimit>>>;
+export type LimitOverrides<B extends string = string> = Partial<Record<B, Partial<RateLimit>>>;
 
 /** Options of {@link scaledLimits}. */
-export interface ScaledLimitsOptions {
+export interface ScaledLimitsOptions<B extends string = string> {
   /** How many times faster than real time the API's clock runs (sandbox only). @default 1 */
   timeScale?: number;
   /** Safety margin in API milliseconds (research §2: m ≈ 2 s for minute windows). @default 2000 */
@@ -129,15 +185,15 @@ export interface ScaledLimitsOptions {
    * @default 50
    */
   marginFloorRealMs?: number;
-  /** Tighter limits per bucket (API ms). Looser ones are refused. */
-  overrides?: LimitOverrides;
+  /** Tighter limits per bucket (API ms). Looser ones, and buckets the table lacks, are refused. */
+  overrides?: LimitOverrides<B>;
 }
 
 /** Default floor of the margin in real ms; see {@link scaledLimits}. */
 export const DEFAULT_MARGIN_FLOOR_REAL_MS = 50;
 
 /**
- * The published limits (with overrides) converted to real milliseconds for a time scale.
+ * The published limits of `policy` (with overrides) converted to real milliseconds for a time scale.
  *
  * The margin covers jitter that happens in REAL time — timer lateness, event-loop stalls, GC,
  * loopback HTTP on a busy 2-core CI box with several brokers and a sandbox — so it must not
@@ -146,7 +202,10 @@ export const DEFAULT_MARGIN_FLOOR_REAL_MS = 50;
  * that much after its grant without the pair landing inside one server window. At scale 100 it
  * costs ~5–8 % of throughput on the (600–1200 ms) scaled windows; at scale 1 the 2 s margin wins.
  */
-export function scaledLimits(options: ScaledLimitsOptions = {}): ScaledLimits {
+export function scaledLimits<B extends string>(
+  policy: LimitPolicy<B>,
+  options: ScaledLimitsOptions<NoInfer<B>> = {},
+): ScaledLimits<B> {
   const timeScale = options.timeScale ?? 1;
   const marginApiMs = options.marginMs ?? 2000;
   const floorMs = options.marginFloorRealMs ?? DEFAULT_MARGIN_FLOOR_REAL_MS;
@@ -154,23 +213,35 @@ export function scaledLimits(options: ScaledLimitsOptions = {}): ScaledLimits {
   assertNonNegative('marginMs', marginApiMs);
   assertNonNegative('marginFloorRealMs', floorMs);
   const marginMs = Math.max(marginApiMs / timeScale, floorMs);
-  const out = {} as Record<BucketId, ScaledBucketLimit>;
-  for (const bucket of Object.keys(RATE_LIMITS) as BucketId[]) {
-    const published = RATE_LIMITS[bucket];
+  const buckets = Object.keys(policy.table) as B[];
+  for (const bucket of Object.keys(options.overrides ?? {})) {
+    if (!Object.hasOwn(policy.table, bucket)) {
+      throw new RangeError(
+        `Expected an override of a bucket of ${buckets.join(', ')}; got ${JSON.stringify(bucket)}`,
+      );
+    }
+  }
+  const out = {} as Record<B, ScaledBucketLimit>;
+  for (const bucket of buckets) {
+    const published = policy.table[bucket];
     const { limit, windowMs: apiWindowMs } = effectiveLimit(bucket, published, options.overrides?.[bucket]);
     const windowMs = apiWindowMs / timeScale;
     out[bucket] = {
       limit,
       windowMs,
       marginMs,
-      spacingMs: PACING[bucket] === 'even' ? (windowMs + marginMs) / limit : 0,
-      headroom: scaleHeadroom(HEADROOM[bucket], published.limit, limit),
+      spacingMs: policy.pacing?.[bucket] === 'even' ? (windowMs + marginMs) / limit : 0,
+      headroom: scaleHeadroom(
+        policy.headroom?.[bucket] ?? defaultHeadroom(published.limit),
+        published.limit,
+        limit,
+      ),
     };
   }
   return out;
 }
 
-function effectiveLimit(bucket: BucketId, published: RateLimit, override: Partial<RateLimit> | undefined) {
+function effectiveLimit(bucket: string, published: RateLimit, override: Partial<RateLimit> | undefined) {
   const limit = override?.limit ?? published.limit;
   const windowMs = override?.windowMs ?? published.windowMs;
   if (!Number.isInteger(limit) || limit < 1) {
@@ -201,23 +272,26 @@ function assertNonNegative(name: string, value: number) {
 
 /**
  * Parse tighter limits written as `<bucket>=<limit>[/<windowMs>]`, separated by `;` — the format
- * of `TEMPNUMBER_RATE_LIMITS`, e.g. `GET /activations/:id=40;PUT /activations/:id=5/60000`.
- * Bucket ids are the keys of RATE_LIMITS (they contain spaces, `/` and `:`, never `;` or `=`).
+ * of `TEMPNUMBER_RATE_LIMITS`, e.g. `GET /activations/:id=40;PUT /activations/:id=5/60000` for
+ * v1. Bucket ids are the keys of `table` (v1's contain spaces, `/` and `:`, never `;` or `=`).
  * Whether a value is tighter than published is checked by `scaledLimits`.
  */
-export function parseLimitOverrides(text: string): LimitOverrides {
-  const out: LimitOverrides = {};
+export function parseLimitOverrides<B extends string>(
+  text: string,
+  table: RateLimitTable<B>,
+): LimitOverrides<B> {
+  const out: LimitOverrides<B> = {};
   for (const part of text.split(';')) {
     const item = part.trim();
     if (item === '') continue;
     const eq = item.lastIndexOf('=');
     const bucket = item.slice(0, eq).trim();
-    if (eq < 0 || !Object.hasOwn(RATE_LIMITS, bucket)) {
+    if (eq < 0 || !Object.hasOwn(table, bucket)) {
       throw new RangeError(
-        `Expected \`<bucket>=<limit>[/<windowMs>]\` with a bucket of ${Object.keys(RATE_LIMITS).join(', ')}; got ${JSON.stringify(item)}`,
+        `Expected \`<bucket>=<limit>[/<windowMs>]\` with a bucket of ${Object.keys(table).join(', ')}; got ${JSON.stringify(item)}`,
       );
     }
-    out[bucket as BucketId] = parseValue(bucket, item.slice(eq + 1));
+    out[bucket as B] = parseValue(bucket, item.slice(eq + 1));
   }
   return out;
 }

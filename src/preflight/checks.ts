@@ -86,7 +86,7 @@ export const settingsCheck: PreflightCheck = {
         ctx.settingsError instanceof Error ? ctx.settingsError.message : String(ctx.settingsError);
       return { level: 'fail', line: message };
     }
-    const { baseUrl, timeScale } = ctx.settings;
+    const { api, baseUrl, timeScale } = ctx.settings;
     // Said on the line even when allowed: the same variable left set is refused once the base
     // URL points at the real API, and this is where a user looks first.
     const scale =
@@ -95,7 +95,7 @@ export const settingsCheck: PreflightCheck = {
         : `; time scale ${timeScale}× (TEMPNUMBER_TIME_SCALE, allowed only because the API is on loopback; unset it before using the real API)`;
     return {
       level: 'ok',
-      line: `TEMPNUMBER_API_KEY is set (account ${ctx.account}); API ${displayUrl(baseUrl)}${scale}`,
+      line: `TEMPNUMBER_API_KEY is set (account ${ctx.account}); API ${displayUrl(baseUrl)} (${api})${scale}`,
     };
   },
 };

@@ -13,7 +13,7 @@
 
 import type { ActivationId, ActivationState } from '../contract/activation.ts';
 import type { ErrorFamily } from '../contract/errors.ts';
-import type { RateLimit } from '../limits/rate-limits.ts';
+import type { Headroom, RateLimit } from '../limits/rate-limits.ts';
 import type { RequestOptions, TempNumberClientOptions } from './tempnumber-v1/client.ts';
 
 /** One SMS as the API shows it. */
@@ -140,12 +140,22 @@ export interface ProviderCapabilities {
   history: { newestFirst: true; maxPageLimit: number } | undefined;
 }
 
-/** The rate limits a provider declares, for the shared budget. */
+/**
+ * The rate limits a provider declares, for the shared budget. The broker builds its budget from
+ * them (tightened by `TEMPNUMBER_RATE_LIMITS`), paces the `history` bucket evenly (the poller's
+ * heartbeat) and plans its polls on the `read` and `history` buckets.
+ */
 export interface ProviderLimits {
-  /** Published limit per bucket (API ms). */
+  /** Published limit per bucket (API ms). Bucket ids are the provider's own names. */
   table: Readonly<Record<string, RateLimit>>;
   /** The bucket each operation draws on; null: the operation sends no request. */
   bucketOf: Readonly<Record<ProviderOperation, string | null>>;
+  /**
+   * Slots per window each class leaves to the classes above it, per bucket. A bucket without a
+   * row leaves an eighth of its window to everything above `low` (`defaultHeadroom` in
+   * src/limits/rate-limits.ts); give the `read` and release buckets rows of their own.
+   */
+  headroom?: Readonly<Record<string, Headroom>>;
 }
 
 /** The account rules of the API that the guards enforce ahead of it. */

@@ -8,7 +8,7 @@ import { createMemoryStore, type MemoryStore } from '../../src/broker/server/sto
 import { DEFAULT_GUARD_SETTINGS, type GuardSettings } from '../../src/config/guard-settings.ts';
 import type { ActivationId } from '../../src/contract/activation.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { scaledLimits } from '../../src/limits/rate-limits.ts';
+import { scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { V1_RULES } from '../../src/providers/tempnumber-v1/tables.ts';
 
 export interface GuardWorld {
@@ -25,7 +25,7 @@ export interface GuardWorld {
 /** A fresh world; `settings` override the defaults for every attempt. */
 export function guardWorld(settings: Partial<GuardSettings> = {}, timeScale = 1): GuardWorld {
   const clock = createManualClock(0);
-  const store = createMemoryStore({ limits: scaledLimits(), clock });
+  const store = createMemoryStore({ limits: scaledLimits(V1_LIMIT_POLICY), clock });
   const activity = createPairActivity();
   const log: string[] = [];
   const numbers = new Map<ActivationId, string>();

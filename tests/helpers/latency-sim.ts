@@ -10,7 +10,7 @@ import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts
 import { type BudgetPermit, createStoreBudget } from '../../src/limits/budget.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
 import type { BucketId } from '../../src/limits/rate-limits.ts';
-import { PRIORITIES, type Priority, scaledLimits } from '../../src/limits/rate-limits.ts';
+import { PRIORITIES, type Priority, scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 
 /** A seeded PRNG (mulberry32): fast-check picks the seed, so a failing run replays exactly. */
 export function seededRandom(seed: number): () => number {
@@ -101,7 +101,7 @@ export async function simulateLatency(o: LatencySimOptions): Promise<{ arrivals:
     spacingMs: 0,
     headroom: { critical: 0, high: 0, normal: 0, low: 0, ...o.headroom },
   };
-  const limits = { ...scaledLimits(), [BUCKET]: bucketLimits };
+  const limits = { ...scaledLimits(V1_LIMIT_POLICY), [BUCKET]: bucketLimits };
   const memory = createMemoryStore({ limits, clock: vt.clock });
   const store = o.wrapStore ? o.wrapStore(memory) : memory;
   const span = o.windowMs + o.marginMs;

@@ -1,6 +1,6 @@
 /**
- * A client is never served silently by a broker running with other settings (Redis URL, time
- * scale, guard settings): an idle broker is replaced by one with the client's settings; a busy
+ * A client is never served silently by a broker running with other settings (API, Redis URL,
+ * time scale, tighter rate limits, guard settings): an idle broker is replaced by one with the client's settings; a busy
  * one refuses, naming what differs (values for non-secrets, "differs" for the Redis URL).
  */
 import { expect, test } from '@playwright/test';
@@ -52,6 +52,37 @@ test('an idle broker with another time scale is replaced by one with the clientâ
     expect(second.brokerPid).not.toBe(oldPid);
     expect(isAlive(oldPid)).toBe(false);
     expect((await second.status()).timeScale).toBe(TIME_SCALE / 2);
+  } finally {
+    await second.close();
+  }
+});
+
+test('naming the API the base URL already implies is the same account and settings: the same broker', async () => {
+  const first = await connectBroker(machine.connectOptions);
+  const second = await connectBroker({ ...machine.connectOptions, api: 'tempnumber-v1' });
+  try {
+    expect(second.brokerPid).toBe(first.brokerPid);
+    expect(second.paths.dir).toBe(first.paths.dir);
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+  }
+});
+
+test('an idle broker on the published limits is replaced by one that applies the clientâ€™s TEMPNUMBER_RATE_LIMITS', async () => {
+  const first = await connectBroker(machine.connectOptions);
+  const oldPid = first.brokerPid;
+  expect((await first.status()).buckets['GET /activations/:id']?.limit).toBe(80);
+  await first.close();
+  const second = await connectBroker({
+    ...machine.connectOptions,
+    rateLimits: 'GET /activations/:id=40; PUT /activations/:id=5',
+  });
+  try {
+    expect(second.brokerPid).not.toBe(oldPid);
+    const { buckets } = await second.status();
+    expect(buckets['GET /activations/:id']?.limit).toBe(40);
+    expect(buckets['PUT /activations/:id']?.limit).toBe(5);
+    expect(buckets['POST /activations']?.limit).toBe(80);
   } finally {
     await second.close();
   }

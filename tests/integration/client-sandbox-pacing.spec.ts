@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createLocalBudget } from '../../src/limits/budget.ts';
-import { RATE_LIMITS, scaledLimits } from '../../src/limits/rate-limits.ts';
+import { RATE_LIMITS, scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { createTempNumberClient } from '../../src/providers/tempnumber-v1/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 
@@ -28,8 +28,9 @@ test('a client pacing itself through its budget gets no 429 while a raw loop wit
     // attempt goes through the budget (a single bypass gives an immediate 429), not how tight
     // the margin can be.
     const budget = createLocalBudget({
+      policy: V1_LIMIT_POLICY,
       timeScale: TIME_SCALE,
-      limits: scaledLimits({ timeScale: TIME_SCALE, marginFloorRealMs: 500 }),
+      limits: scaledLimits(V1_LIMIT_POLICY, { timeScale: TIME_SCALE, marginFloorRealMs: 500 }),
     });
     const client = createTempNumberClient({
       apiKey: 'paced',

@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { createRedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { isTempNumberError, StoreUnavailableError } from '../../src/contract/errors.ts';
-import { scaledLimits } from '../../src/limits/rate-limits.ts';
+import { scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 // Windows of 3 s (PUT: 60 s at scale 20): long enough that a stop + restart happens inside one.
-const limits = scaledLimits({ timeScale: 20 });
+const limits = scaledLimits(V1_LIMIT_POLICY, { timeScale: 20 });
 const bucket = 'PUT /activations/:id' as const;
 const spanMs = limits[bucket].windowMs + limits[bucket].marginMs;
 const put = (member: string, maxWaitMs = 0) => ({ bucket, priority: 'critical' as const, maxWaitMs, member });
@@ -103,14 +103,14 @@ test.describe('Redis store: fails closed', () => {
     const other = createRedisStore({ url: server.url, accountId, limits });
     const o = await other.reserve(put('other', 60_000));
     expect(o.granted && o.waitMs).toBeGreaterThan(spanMs - 1500);
-    expect((await other.usage())['GET /user/balance'].blockedForMs).toBeGreaterThan(0);
+    expect((await other.usage())['GET /user/balance']?.blockedForMs).toBeGreaterThan(0);
     await other.close();
     expect(await store.admitPending('k', 1000, 1)).toBe(true);
     await store.close();
   });
 
   test('a store that has been idle longer than every window starts fresh after a restart', async () => {
-    const quick = scaledLimits({ timeScale: 1000 });
+    const quick = scaledLimits(V1_LIMIT_POLICY, { timeScale: 1000 });
     const store = createRedisStore({ url: server.url, accountId: `idle-${Date.now()}`, limits: quick });
     expect((await store.reserve(put('a'))).granted).toBe(true);
     const idleMs = 2 * Math.max(...Object.values(quick).map((l) => l.windowMs + l.marginMs));

@@ -2,14 +2,14 @@ import { expect, test } from '@playwright/test';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
-import { PRIORITIES, scaledLimits, scaledMaxWaitMs } from '../../src/limits/rate-limits.ts';
+import { PRIORITIES, scaledLimits, scaledMaxWaitMs, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 // PUT /activations/:id: 10 per 60 s → 10 per 300 ms at this scale, with the 50 ms margin floor.
 const TIME_SCALE = 200;
-const limits = scaledLimits({ timeScale: TIME_SCALE });
+const limits = scaledLimits(V1_LIMIT_POLICY, { timeScale: TIME_SCALE });
 const bucket = 'PUT /activations/:id' as const;
 const { limit, windowMs, marginMs } = limits[bucket];
 const spanMs = Math.ceil(windowMs + marginMs);
@@ -88,7 +88,7 @@ test.describe('Redis store: one budget for several machines', () => {
     }
     const refused = await b.reserve({ bucket, priority: 'critical', maxWaitMs: 0, member: 'x' });
     expect(refused.granted).toBe(false);
-    expect((await a.usage())[bucket].used).toBe(limit);
+    expect((await a.usage())[bucket]?.used).toBe(limit);
 
     await a.block('GET /user/balance', 5000);
     const d = await b.reserve({
@@ -98,7 +98,7 @@ test.describe('Redis store: one budget for several machines', () => {
       member: 'y',
     });
     expect(d.granted && d.waitMs).toBeGreaterThan(4000);
-    expect((await b.usage())['GET /user/balance'].blockedForMs).toBeGreaterThan(4000);
+    expect((await b.usage())['GET /user/balance']?.blockedForMs).toBeGreaterThan(4000);
     await Promise.all([a.close(), b.close()]);
   });
 

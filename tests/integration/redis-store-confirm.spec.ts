@@ -2,14 +2,14 @@ import { expect, test } from '@playwright/test';
 import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
 import { StoreUnavailableError } from '../../src/contract/errors.ts';
 import { type BudgetPermit, createStoreBudget } from '../../src/limits/budget.ts';
-import { PRIORITIES, scaledLimits } from '../../src/limits/rate-limits.ts';
+import { PRIORITIES, scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { maxInFixedWindows, maxInSlidingWindow } from '../helpers/window-counts.ts';
 
 // PUT /activations/:id: 10 per 60 s → 10 per 600 ms at this scale, with the 50 ms margin floor.
 const TIME_SCALE = 100;
-const limits = scaledLimits({ timeScale: TIME_SCALE });
+const limits = scaledLimits(V1_LIMIT_POLICY, { timeScale: TIME_SCALE });
 const bucket = 'PUT /activations/:id' as const;
 const { limit, windowMs, marginMs } = limits[bucket];
 const spanMs = Math.ceil(windowMs + marginMs);
@@ -37,7 +37,7 @@ test.describe('Redis store: send-time confirmation', () => {
     expect(await b.confirm(bucket, 'late', 30_000)).toEqual({ ok: false, retryInMs: CONFIRM_REPOLL_MS });
     // A sent request always counts: it cannot be given back.
     await a.unreserve(bucket, 'm0');
-    expect((await a.usage())[bucket].used).toBe(limit);
+    expect((await a.usage())[bucket]?.used).toBe(limit);
     for (let i = 0; i < limit; i++) await (i % 2 === 0 ? b : a).settle(bucket, `m${i}`);
     await a.settle(bucket, 'm0');
     const refused = await b.confirm(bucket, 'late', 30_000);

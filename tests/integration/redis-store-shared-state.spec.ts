@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { createRedisStore, type RedisStore } from '../../src/broker/server/store/redis-store.ts';
-import { scaledLimits } from '../../src/limits/rate-limits.ts';
+import { scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
-const limits = scaledLimits({ timeScale: 200 });
+const limits = scaledLimits(V1_LIMIT_POLICY, { timeScale: 200 });
 let server: RedisServer;
 let a: RedisStore;
 let b: RedisStore;

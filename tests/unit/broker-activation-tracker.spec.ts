@@ -1,5 +1,4 @@
 import { expect, test } from '@playwright/test';
-import { pollTiming } from '../../src/broker/server/poll-plan.ts';
 import {
   type ChangeReason,
   createActivationTracker,
@@ -8,13 +7,14 @@ import {
   type TrackedActivation,
 } from '../../src/broker/server/tracker.ts';
 import type { ActivationRecord } from '../../src/contract/activation.ts';
+import { v1PollTiming } from '../helpers/v1-broker-limits.ts';
 import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 const setup = (outcome: ActivationRecord['outcome'] = 'waiting') => {
   let now = 1_000_000;
   const changes: ChangeReason[] = [];
   const tracker = createActivationTracker({
-    timing: pollTiming(1),
+    timing: v1PollTiming(1),
     now: () => now,
     onChange: (_t, reason) => changes.push(reason),
   });

@@ -6,12 +6,12 @@ import {
   nextPerIdPoll,
   type PollBookEntry,
   perIdSpare,
-  pollTiming,
   useHistory,
 } from '../../src/broker/server/poll-plan.ts';
 import { createPerIdCallLog } from '../../src/broker/server/poller.ts';
+import { v1PollTiming } from '../helpers/v1-broker-limits.ts';
 
-const timing = pollTiming(1);
+const timing = v1PollTiming(1);
 const sms = (id: number, expiresAtMs: number, waitStartedAtMs?: number): WatchTarget => ({
   id: String(id),
   kind: 'sms',
@@ -264,7 +264,7 @@ test.describe('per-id call log (the budget as the lane predicts it)', () => {
 
 test.describe('poll timing follows the budget', () => {
   test('per-id class limits are the limit less the headroom; history is spaced as the budget spaces it', () => {
-    const t60 = pollTiming(60);
+    const t60 = v1PollTiming(60);
     expect(t60.perIdClassLimit).toEqual({ critical: 80, high: 80, normal: 70, low: 60 });
     // 60 s window + 50 ms real margin floor at 60×, over 10 calls.
     expect(t60.historySpacingMs).toBeCloseTo((60_000 / 60 + 50) / 10);

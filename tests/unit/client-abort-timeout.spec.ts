@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createLocalBudget } from '../../src/limits/budget.ts';
+import { V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { createTempNumberClient, NetworkError } from '../../src/providers/tempnumber-v1/index.ts';
 import { type RawReply, startRawServer } from './client-raw-server.ts';
 
@@ -74,7 +75,7 @@ test.describe('abort', () => {
     await withServer(
       () => ({ status: 200, body: { balance: 1 } }),
       async (baseUrl, seen) => {
-        const budget = createLocalBudget();
+        const budget = createLocalBudget({ policy: V1_LIMIT_POLICY });
         // A real-time block of a full minute: acquire would wait that long.
         await budget.reportRateLimited('GET /user/balance');
         const client = createTempNumberClient({ apiKey: API_KEY, baseUrl, budget });

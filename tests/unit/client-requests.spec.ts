@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createLocalBudget } from '../../src/limits/budget.ts';
+import { V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import {
   ConfigurationError,
   createTempNumberClient,
@@ -116,7 +117,7 @@ test.describe('what goes on the wire', () => {
       n < 2 ? { status: 500, body: 'oops' } : { status: 200, body: activationBody() },
     );
     try {
-      const budget = recordingBudget(createLocalBudget({ timeScale: 1000 }));
+      const budget = recordingBudget(createLocalBudget({ policy: V1_LIMIT_POLICY, timeScale: 1000 }));
       const client = createTempNumberClient({
         apiKey: 'k-123456',
         baseUrl: server.baseUrl,

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createLocalBudget } from '../../src/limits/budget.ts';
+import { V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { createTempNumberClient, RateLimitedError } from '../../src/providers/tempnumber-v1/index.ts';
 import {
   parseRateLimitReset,
@@ -62,7 +63,7 @@ test('a 429 carries the hint as retryAfterMs and reports it to the budget, unsca
     body: { errorName: 'TooManyRequestsException', errorMessage: 'Too many requests' },
   }));
   try {
-    const budget = recordingBudget(createLocalBudget({ timeScale: 600 }));
+    const budget = recordingBudget(createLocalBudget({ policy: V1_LIMIT_POLICY, timeScale: 600 }));
     // POST is never retried, so one 429 surfaces at once.
     const client = createTempNumberClient({
       apiKey: 'k-123456',

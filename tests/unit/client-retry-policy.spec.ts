@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { RequestBudget } from '../../src/limits/budget.ts';
 import { createLocalBudget } from '../../src/limits/budget.ts';
+import { V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import {
   createTempNumberClient,
   type FailureKind,
@@ -81,7 +82,9 @@ for (const [kind, row] of Object.entries(RETRY_POLICY) as Array<
         if (producer.nothingListens) await server.close();
         try {
           const budget = recordingBudget(
-            producer.budgetFails ? failingBudget : createLocalBudget({ timeScale: 1000 }),
+            producer.budgetFails
+              ? failingBudget
+              : createLocalBudget({ policy: V1_LIMIT_POLICY, timeScale: 1000 }),
           );
           const client = createTempNumberClient({
             apiKey: 'policy-key-123',

@@ -2,13 +2,13 @@ import { expect, test } from '@playwright/test';
 import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createLocalBudget, createStoreBudget, type Sleep } from '../../src/limits/budget.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { scaledLimits } from '../../src/limits/rate-limits.ts';
+import { scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../src/limits/sliding-window-log.ts';
 
 /** A budget over a memory store whose sleeps move a manual clock instead of waiting. */
 function setup(overrides = {}) {
   const clock = createManualClock(1000);
-  const limits = scaledLimits({ overrides });
+  const limits = scaledLimits(V1_LIMIT_POLICY, { overrides });
   const store = createMemoryStore({ clock, limits });
   const sleeps: number[] = [];
   const sleep: Sleep = async (ms, signal) => {
@@ -46,8 +46,8 @@ test.describe('request budget over a store', () => {
     const { budget, store, limits } = setup();
     await budget.reportRateLimited('GET /user/balance');
     const usage = await store.usage();
-    expect(usage['GET /user/balance'].blockedForMs).toBe(limits['GET /user/balance'].windowMs + 2000);
-    expect(usage['GET /activations'].blockedForMs).toBe(0);
+    expect(usage['GET /user/balance']?.blockedForMs).toBe(limits['GET /user/balance'].windowMs + 2000);
+    expect(usage['GET /activations']?.blockedForMs).toBe(0);
   });
 
   test('reportRateLimited uses the server hint plus the margin, and the next acquire waits for it', async () => {
@@ -59,7 +59,7 @@ test.describe('request budget over a store', () => {
 
   test('an abort while waiting for a slot rejects with the reason and gives the slot back', async () => {
     const clock = createManualClock(0);
-    const limits = scaledLimits({ overrides: { 'PUT /activations/:id': { limit: 1 } } });
+    const limits = scaledLimits(V1_LIMIT_POLICY, { overrides: { 'PUT /activations/:id': { limit: 1 } } });
     const store = createMemoryStore({ clock, limits });
     const controller = new AbortController();
     const sleep: Sleep = (_ms, signal) =>
@@ -70,10 +70,10 @@ test.describe('request budget over a store', () => {
       priority: 'critical',
       signal: controller.signal,
     });
-    await expect.poll(async () => (await store.usage())['PUT /activations/:id'].used).toBe(2);
+    await expect.poll(async () => (await store.usage())['PUT /activations/:id']?.used).toBe(2);
     controller.abort(new Error('test over'));
     await expect(waiting).rejects.toThrow('test over');
-    expect((await store.usage())['PUT /activations/:id'].used).toBe(1);
+    expect((await store.usage())['PUT /activations/:id']?.used).toBe(1);
   });
 
   test('an already aborted signal rejects before anything is reserved', async () => {
@@ -81,12 +81,12 @@ test.describe('request budget over a store', () => {
     await expect(
       budget.acquire('GET /user/balance', { signal: AbortSignal.abort(new Error('no')) }),
     ).rejects.toThrow('no');
-    expect((await store.usage())['GET /user/balance'].used).toBe(0);
+    expect((await store.usage())['GET /user/balance']?.used).toBe(0);
   });
 
   test('a request never settled holds its place until send + maxInFlightMs; the next one re-polls in short steps', async () => {
     const clock = createManualClock(1000);
-    const limits = scaledLimits({ overrides: { 'PUT /activations/:id': { limit: 1 } } });
+    const limits = scaledLimits(V1_LIMIT_POLICY, { overrides: { 'PUT /activations/:id': { limit: 1 } } });
     const store = createMemoryStore({ clock, limits });
     const sleeps: number[] = [];
     const sleep: Sleep = async (ms) => {
@@ -106,7 +106,9 @@ test.describe('request budget over a store', () => {
     const { budget, store } = setup();
     let settles = 0;
     const counting = { ...store, settle: async () => void settles++ };
-    const permit = await createStoreBudget(counting, { limits: scaledLimits() }).acquire('GET /user/balance');
+    const permit = await createStoreBudget(counting, { limits: scaledLimits(V1_LIMIT_POLICY) }).acquire(
+      'GET /user/balance',
+    );
     await Promise.all([permit.done(), permit.done()]);
     expect(settles).toBe(1);
     const broken = {
@@ -116,7 +118,11 @@ test.describe('request budget over a store', () => {
       },
     };
     await expect(
-      (await createStoreBudget(broken, { limits: scaledLimits() }).acquire('GET /user/balance')).done(),
+      (
+        await createStoreBudget(broken, { limits: scaledLimits(V1_LIMIT_POLICY) }).acquire(
+          'GET /user/balance',
+        )
+      ).done(),
     ).resolves.toBeUndefined();
     await (await budget.acquire('GET /user/balance')).done();
   });
@@ -125,6 +131,7 @@ test.describe('request budget over a store', () => {
     const clock = createManualClock(0);
     const sleeps: number[] = [];
     const budget = createLocalBudget({
+      policy: V1_LIMIT_POLICY,
       clock,
       sleep: async (ms) => {
         sleeps.push(ms);

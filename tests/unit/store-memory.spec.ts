@@ -1,14 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { createMemoryStore } from '../../src/broker/server/store/memory-store.ts';
 import { createManualClock } from '../../src/limits/clock.ts';
-import { RATE_LIMITS, scaledLimits } from '../../src/limits/rate-limits.ts';
+import { RATE_LIMITS, scaledLimits, V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import { v1Snapshot } from '../helpers/v1-snapshot.ts';
 
 function setup() {
   const clock = createManualClock(0);
   const store = createMemoryStore({
     clock,
-    limits: scaledLimits({ overrides: { 'PUT /activations/:id': { limit: 3 } } }),
+    limits: scaledLimits(V1_LIMIT_POLICY, { overrides: { 'PUT /activations/:id': { limit: 3 } } }),
   });
   return { clock, store };
 }

@@ -31,7 +31,12 @@ import { PhoneHandle } from './phone.ts';
 export interface ConnectBrokerOptions {
   /** @default TEMPNUMBER_API_KEY */
   apiKey?: string;
-  /** @default TEMPNUMBER_BASE_URL, else 'https://tn-api.com/api/v1' */
+  /**
+   * Which SMS-activation API the base URL speaks: `tempnumber-v1` or `platfone`.
+   * @default TEMPNUMBER_API, else `platfone` when the base URL's host is temp-number-api.com, else `tempnumber-v1`
+   */
+  api?: string;
+  /** @default TEMPNUMBER_BASE_URL, else the API's own ('https://tn-api.com/api/v1' for tempnumber-v1) */
   baseUrl?: string;
   /** Share the budget with brokers on other machines. @default TEMPNUMBER_REDIS_URL */
   redisUrl?: string;
@@ -45,6 +50,11 @@ export interface ConnectBrokerOptions {
    * @default TEMPNUMBER_REQUEST_TIMEOUT_MS, else 15000
    */
   requestTimeoutMs?: number;
+  /**
+   * Tighter rate limits for a broker this client starts, as `TEMPNUMBER_RATE_LIMITS` writes them.
+   * @default TEMPNUMBER_RATE_LIMITS, else the API's published limits
+   */
+  rateLimits?: string;
   /** Who this client is, as `status` and the ledger show it. @default `pid <pid>` */
   owner?: string;
   /** Give up finding or starting a broker after this long (real ms). @default 15000 */
@@ -85,11 +95,13 @@ export interface BrokerClient {
 export async function connectBroker(options: ConnectBrokerOptions = {}): Promise<BrokerClient> {
   const settings = resolveSettings({
     apiKey: options.apiKey,
+    api: options.api,
     baseUrl: options.baseUrl,
     redisUrl: options.redisUrl,
     runtimeDir: options.runtimeDir,
     timeScale: options.timeScale,
     requestTimeoutMs: options.requestTimeoutMs,
+    rateLimits: options.rateLimits,
   });
   const owner = options.owner ?? `pid ${process.pid}`;
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;

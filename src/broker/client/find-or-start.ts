@@ -223,10 +223,12 @@ export async function spawnBroker(settings: Settings, paths: RuntimePaths): Prom
     if (value !== undefined) env[name] = value;
   }
   env.TEMPNUMBER_API_KEY = settings.apiKey;
+  env.TEMPNUMBER_API = settings.api;
   env.TEMPNUMBER_BASE_URL = settings.baseUrl;
   env.TEMPNUMBER_TIME_SCALE = String(settings.timeScale);
   env.TEMPNUMBER_REQUEST_TIMEOUT_MS = String(settings.requestTimeoutMs);
   if (settings.redisUrl !== undefined) env.TEMPNUMBER_REDIS_URL = settings.redisUrl;
+  if (settings.rateLimits !== undefined) env.TEMPNUMBER_RATE_LIMITS = settings.rateLimits;
 
   const log = await open(paths.log, 'a', 0o600);
   try {

@@ -1,22 +1,29 @@
 /**
  * What every journey of the broker shares: the `BrokerContext` a request handler may use, the
- * broker's options and defaults, where the time of an operation goes (budget wait vs request),
- * and errors in the protocol's wire form.
+ * broker's options and defaults (its budget from the provider's limits), where the time of an
+ * operation goes (budget wait vs request), and errors in the protocol's wire form.
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { GuardSettings } from '../../config/guard-settings.ts';
 import type { Settings } from '../../config/settings.ts';
 import type { ActivationId } from '../../contract/activation.ts';
-import { toWireError, type WireError } from '../../contract/errors.ts';
+import { ConfigurationError, toWireError, type WireError } from '../../contract/errors.ts';
 import type { RequestBudget } from '../../limits/budget.ts';
-import { LONGEST_WINDOW_MS } from '../../limits/rate-limits.ts';
-import type { SmsProvider } from '../../providers/provider.ts';
+import {
+  type LimitOverrides,
+  longestWindowMs,
+  parseLimitOverrides,
+  type RateLimitTable,
+  type ScaledLimits,
+  scaledLimits,
+} from '../../limits/rate-limits.ts';
+import type { ProviderLimits, SmsProvider } from '../../providers/provider.ts';
 import type { Ledger } from '../ledger.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../protocol.ts';
 import type { RuntimePaths } from '../runtime-paths.ts';
 import type { GuardRuntime } from './guard-runtime.ts';
-import type { PollTiming } from './poll-plan.ts';
+import type { PollBuckets, PollTiming } from './poll-plan.ts';
 import type { CentralPoller } from './poller.ts';
 import type { BrokerStore } from './store/broker-store.ts';
 import type { ActivationTracker } from './tracker.ts';
@@ -105,14 +112,47 @@ export interface RunBrokerOptions {
 }
 
 /**
- * Default idle time before the broker exits: longer than the longest rate window (so a run
+ * Default idle time before the broker exits: longer than the longest window of the provider's
+ * rate-limit `table` (so a run
  * started right after it still finds the budget's memory — the memory store's journal covers
  * a restart too, but a live broker is cheaper) plus a margin of a minute of API time, never
  * below 5 real seconds so a scaled sandbox does not make it flap between test files.
- * At time scale 1 that is 3 minutes.
+ * At time scale 1 that is 3 minutes for TempNumber v1.
  */
-export function defaultIdleExitMs(timeScale: number): number {
-  return LONGEST_WINDOW_MS / timeScale + Math.max(5_000, 60_000 / timeScale);
+export function defaultIdleExitMs(timeScale: number, table: RateLimitTable): number {
+  return longestWindowMs(table) / timeScale + Math.max(5_000, 60_000 / timeScale);
+}
+
+/**
+ * The broker's budget from the provider's table (docs/decisions/0019): tightened by
+ * `TEMPNUMBER_RATE_LIMITS` (looser values are refused), its headroom rows, and the `history`
+ * bucket paced evenly — the poller's steady heartbeat (decision 0006). Also the buckets the
+ * poller plans on. A malformed or looser override is a ConfigurationError naming the variable.
+ */
+export function brokerLimits(
+  provider: ProviderLimits,
+  settings: { api: string; timeScale: number; rateLimits?: string | undefined },
+): { limits: ScaledLimits; pollBuckets: PollBuckets } {
+  const { read, history } = provider.bucketOf;
+  if (read === null || history === null) {
+    throw new ConfigurationError(
+      `The ${settings.api} provider names no rate-limit bucket for reading an activation or the history; the broker polls with both.`,
+    );
+  }
+  try {
+    const overrides: LimitOverrides =
+      settings.rateLimits === undefined ? {} : parseLimitOverrides(settings.rateLimits, provider.table);
+    const limits = scaledLimits(
+      { table: provider.table, headroom: provider.headroom ?? {}, pacing: { [history]: 'even' } },
+      { timeScale: settings.timeScale, overrides },
+    );
+    return { limits, pollBuckets: { read, history } };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigurationError(`TEMPNUMBER_RATE_LIMITS for the ${settings.api} API: ${error.message}.`, {
+      cause: error,
+    });
+  }
 }
 
 export const DEFAULT_CLIENT_TIMEOUT_MS = 3 * HEARTBEAT_INTERVAL_MS;

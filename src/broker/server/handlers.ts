@@ -4,7 +4,6 @@
  * preflight reads on the shared budget) and `status`.
  */
 import { ACTIVATION_STATES, type ActivationId, toLeaseRequest } from '../../contract/activation.ts';
-import type { BucketId } from '../../limits/rate-limits.ts';
 import type { ProviderCallOptions, SmsProvider } from '../../providers/provider.ts';
 import { isListed } from '../ledger.ts';
 import type { BrokerStatus, ReadQuery, ReadResults, ReadWhat } from '../protocol.ts';
@@ -306,9 +305,11 @@ function waitingActivations(ctx: BrokerContext): TrackedActivation[] {
 /** The broker's own fingerprint (a handful of HMACs: cheap enough to compute per `hello`). */
 function brokerFingerprint(ctx: BrokerContext): SettingsFingerprint {
   return settingsFingerprint(ctx.settings.apiKey, {
+    api: ctx.settings.api,
     redisUrl: ctx.settings.redisUrl,
     timeScale: ctx.timeScale,
     requestTimeoutMs: ctx.settings.requestTimeoutMs,
+    rateLimits: ctx.settings.rateLimits,
     guards: ctx.guards.settings,
   });
 }
@@ -410,7 +411,7 @@ export function read(ctx: BrokerContext, connection: ClientConnection, q: ReadQu
 export async function brokerStatus(ctx: BrokerContext): Promise<BrokerStatus> {
   const usage = await ctx.store.usage();
   const buckets: BrokerStatus['buckets'] = {};
-  for (const [bucket, u] of Object.entries(usage) as Array<[BucketId, (typeof usage)[BucketId]]>) {
+  for (const [bucket, u] of Object.entries(usage)) {
     buckets[bucket] = { used: u.used, limit: u.limit, blockedForMs: Math.round(u.blockedForMs) };
   }
   return {

@@ -3,8 +3,7 @@
  * scale (real ms), and which activation the per-id lane polls next.
  */
 import type { ActivationId } from '../../contract/activation.ts';
-import type { Priority } from '../../limits/rate-limits.ts';
-import { type ScaledLimits, scaledLimits } from '../../limits/rate-limits.ts';
+import { bucketLimit, type Priority, type ScaledLimits } from '../../limits/rate-limits.ts';
 
 /** What the poller is told to watch; the broker's activation tracker produces these. */
 export interface WatchTarget {
@@ -22,14 +21,15 @@ export interface WatchTarget {
 
 /*
  * The poller's pacing, derived from the budget the broker enforces (src/limits/rate-limits.ts:
- * the published limits, the safety margin and the class headroom) and the time scale. All
+ * the provider's published limits with overrides, the safety margin and the class headroom) on
+ * the buckets the provider's `read` and `history` operations draw on, and the time scale. All
  * results are real milliseconds. The budget is what guarantees no window overflows; these
  * numbers let the poller predict it, so a poll is never queued behind the budget with a choice
  * that went stale while it waited, and the per-activation budget goes first to new waits.
  */
 
 export interface PollTiming {
-  /** Per-id spacing of re-polls at the sustainable rate of `GET /activations/:id` (window / limit). */
+  /** Per-id spacing of re-polls at the sustainable rate of the `read` bucket (window / limit). */
   steadySpacingMs: number;
   /** Per-id spacing of re-polls while a just-started wait is in its burst period. */
   burstSpacingMs: number;
@@ -48,7 +48,7 @@ export interface PollTiming {
   perIdReserve: number;
   /** Per-id calls in flight at once: a burst of new waits is not served one round trip at a time. */
   perIdMaxInFlight: number;
-  /** History lane spacing: the budget's even spacing of `GET /activations` ((window + margin) / limit). */
+  /** History lane spacing: the budget's even spacing of the `history` bucket ((window + margin) / limit). */
   historySpacingMs: number;
   /** A history sighting covers an activation for this long; after it, per-id takes over. */
   historyFreshMs: number;
@@ -65,14 +65,20 @@ export interface PollTiming {
   fewWaiting: number;
 }
 
-/** Poll timing for an API whose clock runs `timeScale` times faster than real time. */
-export function pollTiming(
-  timeScale: number,
-  limits: ScaledLimits = scaledLimits({ timeScale }),
-): PollTiming {
+/** The buckets the poller draws on: the provider's `limits.bucketOf.read` and `.history`. */
+export interface PollBuckets {
+  read: string;
+  history: string;
+}
+
+/**
+ * Poll timing for an API whose clock runs `timeScale` times faster than real time, from the
+ * broker's budget (`limits`, real ms) on the provider's `read` and `history` buckets.
+ */
+export function pollTiming(timeScale: number, limits: ScaledLimits, buckets: PollBuckets): PollTiming {
   const real = (apiMs: number) => Math.max(1, apiMs / timeScale);
-  const perId = limits['GET /activations/:id'];
-  const history = limits['GET /activations'];
+  const perId = bucketLimit(limits, buckets.read);
+  const history = bucketLimit(limits, buckets.history);
   const steady = perId.windowMs / perId.limit;
   const classLimit = (p: Priority) => Math.max(1, perId.limit - perId.headroom[p]);
   const historySpacingMs =

@@ -14,9 +14,9 @@ import { hostname } from 'node:os';
 import { resolveGuardSettings } from '../../config/guard-settings.ts';
 import { accountId, maxInFlightMs } from '../../config/settings.ts';
 import { BrokerStartError } from '../../contract/errors.ts';
-import { createStoreBudget } from '../../limits/budget.ts';
-import { scaledLimits, scaledMaxWaitMs } from '../../limits/rate-limits.ts';
-import { createProvider, DEFAULT_PROVIDER } from '../../providers/index.ts';
+import { createStoreBudget, type RequestBudget } from '../../limits/budget.ts';
+import { scaledMaxWaitMs } from '../../limits/rate-limits.ts';
+import { createProvider } from '../../providers/index.ts';
 import { openLedger } from '../ledger.ts';
 import { type HeldLock, lockHolder, tryAcquireLock } from '../lock-file.ts';
 import type { BrokerRequest, BrokerResponse } from '../protocol.ts';
@@ -33,6 +33,7 @@ import {
 import type { BrokerContext, ClientConnection } from './context.ts';
 import {
   brokerError,
+  brokerLimits,
   DEFAULT_CLIENT_TIMEOUT_MS,
   defaultIdleExitMs,
   errorToWire,
@@ -177,7 +178,7 @@ function lifecycle(
     return closing;
   };
   const housekeeping = startHousekeeping(ctx, {
-    idleExitMs: options.idleExitMs ?? defaultIdleExitMs(ctx.timeScale),
+    idleExitMs: options.idleExitMs ?? defaultIdleExitMs(ctx.timeScale, ctx.provider.limits.table),
     onIdle: () => void close(),
   });
   return { socketPath: ctx.paths.socket, account: ctx.account, close, closed };
@@ -206,21 +207,15 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   const { options, account, paths, cleanups } = init;
   const { settings } = options;
   const now = () => (options.clock ?? Date).now();
-  const limits = scaledLimits({ timeScale: settings.timeScale });
-  const store = await createStore({
-    redisUrl: settings.redisUrl,
-    accountId: account,
-    limits,
-    journalPath: paths.journal,
+  // The provider declares the limits the budget enforces, and waits on that budget for every
+  // request: it is created first, on a budget that forwards to the store's once that exists
+  // (creating a provider sends nothing).
+  let storeBudget: RequestBudget | undefined;
+  const budget = measureBudget({
+    acquire: (bucket, acquireOptions) => budgetOrThrow(storeBudget).acquire(bucket, acquireOptions),
+    reportRateLimited: (bucket, retryAfterMs) =>
+      budgetOrThrow(storeBudget).reportRateLimited(bucket, retryAfterMs),
   });
-  cleanups.unshift(() => store.close());
-  const budget = measureBudget(
-    createStoreBudget(store, {
-      limits,
-      maxWaitMsByPriority: scaledMaxWaitMs(settings.timeScale),
-      maxInFlightMs: maxInFlightMs(settings),
-    }),
-  );
   const apiOptions = {
     apiKey: settings.apiKey,
     baseUrl: settings.baseUrl,
@@ -228,11 +223,24 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
     timeScale: settings.timeScale,
     timeoutMs: settings.requestTimeoutMs,
   };
-  const provider = createProvider(DEFAULT_PROVIDER, apiOptions);
-  const providerOnce = createProvider(DEFAULT_PROVIDER, { ...apiOptions, retries: 0 });
+  const provider = createProvider(settings.api, apiOptions);
+  const providerOnce = createProvider(settings.api, { ...apiOptions, retries: 0 });
+  const { limits, pollBuckets } = brokerLimits(provider.limits, settings);
+  const store = await createStore({
+    redisUrl: settings.redisUrl,
+    accountId: account,
+    limits,
+    journalPath: paths.journal,
+  });
+  cleanups.unshift(() => store.close());
+  storeBudget = createStoreBudget(store, {
+    limits,
+    maxWaitMsByPriority: scaledMaxWaitMs(settings.timeScale),
+    maxInFlightMs: maxInFlightMs(settings),
+  });
   const ledger = await openLedger(paths.ledger);
   cleanups.unshift(() => ledger.close());
-  const timing = pollTiming(settings.timeScale);
+  const timing = pollTiming(settings.timeScale, limits, pollBuckets);
   const log = options.log ?? (() => {});
   const guards = createGuardRuntime({
     settings: options.guards ?? resolveGuardSettings(),
@@ -284,6 +292,11 @@ export async function createBrokerContext(init: ContextInit): Promise<BrokerCont
   // The start-up history read of the delivery records; leases wait for it (bounded).
   guards.start();
   return ctx;
+}
+
+function budgetOrThrow(budget: RequestBudget | undefined): RequestBudget {
+  if (!budget) throw new Error('The broker budget was used before its store was open.');
+  return budget;
 }
 
 /*

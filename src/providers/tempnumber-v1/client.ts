@@ -14,7 +14,7 @@ import type { RequestInfo } from '../../contract/errors.ts';
 import { ConfigurationError, NetworkError } from '../../contract/errors.ts';
 import type { RequestBudget } from '../../limits/budget.ts';
 import { abortableDelay, createLocalBudget, MAX_IN_FLIGHT_MS, raceAbort } from '../../limits/budget.ts';
-import type { Priority } from '../../limits/rate-limits.ts';
+import { type Priority, V1_LIMIT_POLICY } from '../../limits/rate-limits.ts';
 import {
   type FailureKind,
   failureKind,
@@ -107,6 +107,7 @@ export function createTempNumberClient(options: TempNumberClientOptions): TempNu
       options.budget ??
       createLocalBudget({
         timeScale: resolved.timeScale,
+        policy: V1_LIMIT_POLICY,
         maxInFlightMs: Math.max(MAX_IN_FLIGHT_MS, 2 * resolved.timeoutMs),
       }),
     http: ky.create({
@@ -244,7 +245,7 @@ export interface TempNumberClientOptions {
   /**
    * The rate-limit budget every attempt (retries included) waits for. Pass the broker's budget
    * to share one account's limits across processes.
-   * @default createLocalBudget({ timeScale }) — this process only, the published limits
+   * @default createLocalBudget over v1's published limits (RATE_LIMITS) — this process only
    */
   budget?: RequestBudget;
   /**

@@ -7,7 +7,7 @@
 
 import type { ActivationId } from '../../contract/activation.ts';
 import { ConfigurationError } from '../../contract/errors.ts';
-import { RATE_LIMITS } from '../../limits/rate-limits.ts';
+import { HEADROOM, RATE_LIMITS } from '../../limits/rate-limits.ts';
 import type { PriceQuote, ProviderActivation, ProviderOptions, SmsProvider } from '../provider.ts';
 import { createTempNumberClient } from './client.ts';
 import {
@@ -39,9 +39,9 @@ export function createTempNumberV1Provider(options: ProviderOptions): SmsProvide
       finalize: V1_OPERATIONS.finalize !== null,
       history: { newestFirst: true, maxPageLimit: V1_MAX_HISTORY_LIMIT },
     },
-    // The table stays in src/limits (the budget, stores and sandbox key on its bucket ids);
-    // the provider names it, so the broker reads limits through the provider.
-    limits: { table: RATE_LIMITS, bucketOf: V1_BUCKETS },
+    // v1's tables stay in src/limits (the sandbox and the standalone client read them there);
+    // the provider names them, so the broker reads limits through the provider.
+    limits: { table: RATE_LIMITS, bucketOf: V1_BUCKETS, headroom: HEADROOM },
     rules: V1_RULES,
     errorFamilies: V1_ERROR_FAMILIES,
 

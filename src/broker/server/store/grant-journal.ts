@@ -10,11 +10,10 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../../../limits/clock.ts';
-import { type BucketId, RATE_LIMITS } from '../../../limits/rate-limits.ts';
 
 /** A request a previous broker sent (wall-clock ms): it counts until `doneWallMs` + window. */
 export interface JournaledGrant {
-  bucket: BucketId;
+  bucket: string;
   /** Its reserved slot. */
   wallMs: number;
   sentWallMs: number;
@@ -25,7 +24,7 @@ export interface JournaledGrant {
 /** What a previous broker left in the journal that still matters, in wall-clock ms. */
 export interface JournalContents {
   grants: JournaledGrant[];
-  blocks: Array<{ bucket: BucketId; blockedUntilWallMs: number }>;
+  blocks: Array<{ bucket: string; blockedUntilWallMs: number }>;
 }
 
 /** An append-only log of grants, sends, settles and 429 blocks, so a restarted broker knows its budget is not fresh. */
@@ -33,19 +32,21 @@ export interface GrantJournal {
   /** The live requests and blocks found when the journal was opened, oldest first. */
   readonly loaded: JournalContents;
   /** A reservation for the slot `wallMs`. */
-  appendGrant(bucket: BucketId, wallMs: number, member: string): void;
+  appendGrant(bucket: string, wallMs: number, member: string): void;
   /** `member` is sent at `sentWallMs` and is done by `untilWallMs` at the latest (client timeout). */
-  appendSent(bucket: BucketId, member: string, sentWallMs: number, untilWallMs: number): void;
+  appendSent(bucket: string, member: string, sentWallMs: number, untilWallMs: number): void;
   /** The answer of `member` came back at `doneWallMs`. */
-  appendDone(bucket: BucketId, member: string, doneWallMs: number): void;
-  appendBlock(bucket: BucketId, blockedUntilWallMs: number): void;
+  appendDone(bucket: string, member: string, doneWallMs: number): void;
+  appendBlock(bucket: string, blockedUntilWallMs: number): void;
   close(): void;
 }
 
 /** Options of {@link openGrantJournal}. */
 export interface GrantJournalOptions {
+  /** The buckets of the budget (its table's ids); lines of any other bucket are skipped. */
+  buckets: readonly string[];
   /** How long an entry of a bucket still matters: its window + margin (real ms). */
-  keepMs: (bucket: BucketId) => number;
+  keepMs: (bucket: string) => number;
   /**
    * Wall-clock time. The journal outlives the process and performance.now() restarts at 0 in
    * each process, so only wall time can relate a previous broker's grants to now.
@@ -58,14 +59,14 @@ export interface GrantJournalOptions {
 
 /** What the lines of one request say so far (every field optional: lines arrive one by one). */
 interface Request {
-  bucket: BucketId;
+  bucket: string;
   member?: string;
   wallMs?: number;
   sentWallMs?: number;
   untilWallMs?: number;
   doneWallMs?: number;
 }
-type Block = { bucket: BucketId; blockedUntilWallMs: number };
+type Block = { bucket: string; blockedUntilWallMs: number };
 type Line = Request | Block;
 
 const TIME_FIELDS = ['wallMs', 'sentWallMs', 'untilWallMs', 'doneWallMs'] as const;
@@ -91,7 +92,10 @@ export function openGrantJournal(path: string, options: GrantJournalOptions): Gr
     return end > nowMs - options.keepMs(line.bucket);
   };
   const openedMs = wall.now();
-  let lines = settleLeftovers(merge(readLines(path)), openedMs).filter((line) => live(line, openedMs));
+  const buckets = new Set(options.buckets);
+  let lines = settleLeftovers(merge(readLines(path, buckets)), openedMs).filter((line) =>
+    live(line, openedMs),
+  );
   let fd = rewrite(path, lines);
   let appends = 0;
   const byMember = new Map<string, Request>();
@@ -194,7 +198,7 @@ function merge(lines: Line[]): Line[] {
   return out;
 }
 
-function readLines(path: string): Line[] {
+function readLines(path: string, buckets: ReadonlySet<string>): Line[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -204,13 +208,13 @@ function readLines(path: string): Line[] {
   }
   const out: Line[] = [];
   for (const raw of text.split('\n')) {
-    const line = parseLine(raw);
+    const line = parseLine(raw, buckets);
     if (line) out.push(line);
   }
   return out;
 }
 
-function parseLine(raw: string): Line | undefined {
+function parseLine(raw: string, buckets: ReadonlySet<string>): Line | undefined {
   if (raw.trim() === '') return undefined;
   let value: unknown;
   try {
@@ -221,9 +225,9 @@ function parseLine(raw: string): Line | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const fields = value as Record<string, unknown>;
   const { bucket, member, blockedUntilWallMs } = fields;
-  if (typeof bucket !== 'string' || !Object.hasOwn(RATE_LIMITS, bucket)) return undefined;
-  if (typeof blockedUntilWallMs === 'number') return { bucket: bucket as BucketId, blockedUntilWallMs };
-  const request: Request = { bucket: bucket as BucketId };
+  if (typeof bucket !== 'string' || !buckets.has(bucket)) return undefined;
+  if (typeof blockedUntilWallMs === 'number') return { bucket, blockedUntilWallMs };
+  const request: Request = { bucket };
   if (typeof member === 'string') request.member = member;
   for (const field of TIME_FIELDS) {
     const time = fields[field];

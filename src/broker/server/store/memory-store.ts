@@ -6,7 +6,7 @@
 import type { ActivationId } from '../../../contract/activation.ts';
 import { createMemoryBudget, type StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
-import type { ScaledLimits } from '../../../limits/rate-limits.ts';
+import { bucketLimit, type ScaledLimits } from '../../../limits/rate-limits.ts';
 import type { ProviderActivation } from '../../../providers/provider.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
 import { type GrantJournal, openGrantJournal } from './grant-journal.ts';
@@ -46,7 +46,11 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
 
   function restoreJournal(path: string): GrantJournal {
     const opened = openGrantJournal(path, {
-      keepMs: (bucket) => limits[bucket].windowMs + limits[bucket].marginMs,
+      buckets: Object.keys(limits),
+      keepMs: (bucket) => {
+        const { windowMs, marginMs } = bucketLimit(limits, bucket);
+        return windowMs + marginMs;
+      },
       wallClock: wall,
     });
     // Map wall time onto this process's monotonic clock through one shared "now".

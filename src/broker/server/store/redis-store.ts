@@ -8,8 +8,7 @@ import { type ActivationId, compareActivationIds } from '../../../contract/activ
 import { redisAddress, StoreUnavailableError } from '../../../contract/errors.ts';
 import type { BucketUsage, StoreDecision } from '../../../limits/budget.ts';
 import { type Clock, monotonicClock } from '../../../limits/clock.ts';
-import type { ScaledLimits } from '../../../limits/rate-limits.ts';
-import { type BucketId, RATE_LIMITS } from '../../../limits/rate-limits.ts';
+import { bucketLimit, type ScaledLimits } from '../../../limits/rate-limits.ts';
 import { CONFIRM_REPOLL_MS } from '../../../limits/sliding-window-log.ts';
 import type { ProviderActivation } from '../../../providers/provider.ts';
 import type { BrokerStore, DeliveryRecord } from './broker-store.ts';
@@ -52,14 +51,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     url: options.url,
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
   });
-  const buckets = Object.keys(RATE_LIMITS) as BucketId[];
+  const buckets = Object.keys(options.limits);
   // Whole milliseconds on the Redis side (see redis-scripts.ts), rounded in the safe direction.
-  const spanMs = (bucket: BucketId) =>
-    Math.ceil(options.limits[bucket].windowMs + options.limits[bucket].marginMs);
+  const spanMs = (bucket: string) => {
+    const { windowMs, marginMs } = bucketLimit(options.limits, bucket);
+    return Math.ceil(windowMs + marginMs);
+  };
   const aliveTtlMs = Math.max(...buckets.map(spanMs));
   let lastAliveRefreshMs = Number.NEGATIVE_INFINITY;
   const { script } = connection;
-  const budgetKeys = (bucket: BucketId) => [
+  const budgetKeys = (bucket: string) => [
     keys.log(bucket),
     keys.logTimes(bucket),
     keys.block(bucket),
@@ -70,7 +71,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   /** Run a script that refreshes `alive` and so notices a data loss; ARGV starts with expectAlive, aliveTtlMs. */
   const aliveScript = async (
     name: 'tnReserve' | 'tnConfirm',
-    bucket: BucketId,
+    bucket: string,
     args: Array<string | number>,
   ) => {
     // Our last refresh set `alive` for aliveTtlMs after it was sent; 10 % slack for clock rates.
@@ -89,7 +90,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     kind: 'redis',
     accountWide: true,
     async reserve({ bucket, priority, maxWaitMs, member }) {
-      const limit = options.limits[bucket];
+      const limit = bucketLimit(options.limits, bucket);
       const [granted, ms, slotMs] = (await aliveScript('tnReserve', bucket, [
         member,
         Math.floor(Math.min(maxWaitMs, FOREVER_MS)),
@@ -104,7 +105,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const [ok, retryInMs] = (await aliveScript('tnConfirm', bucket, [
         member,
         Math.ceil(Math.min(maxInFlightMs, FOREVER_MS)),
-        options.limits[bucket].limit,
+        bucketLimit(options.limits, bucket).limit,
         spanMs(bucket),
         CONFIRM_REPOLL_MS,
       ])) as [number, number];
@@ -122,11 +123,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async usage() {
       const scriptKeys = [keys.lost, ...buckets.flatMap((b) => [keys.log(b), keys.block(b)])];
       const reply = (await script('tnUsage', scriptKeys, buckets.map(spanMs))) as number[];
-      const out = {} as Record<BucketId, BucketUsage>;
+      const out = {} as Record<string, BucketUsage>;
       buckets.forEach((bucket, i) => {
         out[bucket] = {
           used: Number(reply[2 * i]),
-          limit: options.limits[bucket].limit,
+          limit: bucketLimit(options.limits, bucket).limit,
           blockedForMs: Number(reply[2 * i + 1]),
         };
       });
@@ -246,11 +247,11 @@ export function redisKeys(accountId: string) {
   const tag = `{tn:${accountId}}`;
   return {
     /** ZSET of reservations and requests (member → end ms on the Redis clock; redis-scripts.ts). */
-    log: (bucket: BucketId) => `${tag}:log:${bucket}`,
+    log: (bucket: string) => `${tag}:log:${bucket}`,
     /** Hash of their times (member → `slot[:sent:until[:done]]`). */
-    logTimes: (bucket: BucketId) => `${tag}:logt:${bucket}`,
+    logTimes: (bucket: string) => `${tag}:logt:${bucket}`,
     /** String: blocked until (Redis ms), after a 429. */
-    block: (bucket: BucketId) => `${tag}:blk:${bucket}`,
+    block: (bucket: string) => `${tag}:blk:${bucket}`,
     /** Refreshed by every reservation; missing while a store expects it ⇒ Redis lost its data. */
     alive: `${tag}:alive`,
     /** String: Redis ms when a data loss was noticed; every bucket waits a full window after it. */
