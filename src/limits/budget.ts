@@ -10,7 +10,6 @@ import { type Clock, monotonicClock } from './clock.ts';
 import {
   type BucketId,
   type Priority,
-  RATE_LIMITS,
   type ScaledLimits,
   scaledLimits,
   scaledMaxWaitMs,
@@ -18,6 +17,9 @@ import {
 import { createSlidingWindowLog, type SlidingWindowLog } from './sliding-window-log.ts';
 
 /*
+ * Every shape below is generic over the bucket ids `B` of the table it is handed, defaulting to
+ * TempNumber v1's (`BucketId`): each provider declares its own table (docs/decisions/0016).
+ *
  * The store port of the budget: what a sliding-window budget needs from wherever its log lives
  * — one process's memory ({@link createMemoryBudget}), or Redis for several machines (the broker's
  * stores implement it). Durations are relative real milliseconds: the store keeps its own clock
@@ -25,8 +27,8 @@ import { createSlidingWindowLog, type SlidingWindowLog } from './sliding-window-
  */
 
 /** Ask for a slot in a bucket's sliding window. */
-export interface BudgetRequest {
-  bucket: BucketId;
+export interface BudgetRequest<B extends string = BucketId> {
+  bucket: B;
   priority: Priority;
   /** Refuse instead of reserving a slot further away than this. */
   maxWaitMs: number;
@@ -50,9 +52,9 @@ export interface BucketUsage {
 }
 
 /** The budget's decisions, each atomic in its store. */
-export interface BudgetStore {
+export interface BudgetStore<B extends string = BucketId> {
   /** Reserve the earliest slot that keeps every window within its limit, or refuse. */
-  reserve(request: BudgetRequest): Promise<BudgetDecision>;
+  reserve(request: BudgetRequest<B>): Promise<BudgetDecision>;
   /**
    * At send time, after the slot of `member`: mark it sent now if fewer than `limit` (the full
    * limit) other sent requests of the bucket are done after now − window − margin — a request
@@ -62,14 +64,14 @@ export interface BudgetStore {
    * the limit hold at the server whatever the latency (proof in sliding-window-log.ts). An
    * unknown member (pruned, or lost with Redis' data) is added as a new sent request.
    */
-  confirm(bucket: BucketId, member: string, maxInFlightMs: number): Promise<ConfirmDecision>;
+  confirm(bucket: B, member: string, maxInFlightMs: number): Promise<ConfirmDecision>;
   /** The response or failure of a confirmed `member` came back: it is done now (idempotent). */
-  settle(bucket: BucketId, member: string): Promise<void>;
+  settle(bucket: B, member: string): Promise<void>;
   /** Give back a reservation not confirmed yet (always safe: removing never overfills). */
-  unreserve(bucket: BucketId, member: string): Promise<void>;
+  unreserve(bucket: B, member: string): Promise<void>;
   /** After a 429: nobody sends on `bucket` before now + `ms` (extends, never shortens). */
-  block(bucket: BucketId, ms: number): Promise<void>;
-  usage(): Promise<Record<BucketId, BucketUsage>>;
+  block(bucket: B, ms: number): Promise<void>;
+  usage(): Promise<Record<B, BucketUsage>>;
 }
 
 /*
@@ -84,19 +86,25 @@ export type StoreDecision =
   | { granted: false; retryInMs: number };
 
 /** {@link BudgetStore} in memory; `reserve` also returns the slot. */
-export interface MemoryBudget extends BudgetStore {
-  reserve(request: Parameters<BudgetStore['reserve']>[0]): Promise<StoreDecision>;
+export interface MemoryBudget<B extends string = BucketId> extends BudgetStore<B> {
+  reserve(request: BudgetRequest<B>): Promise<StoreDecision>;
   /** The log of one bucket: the broker's journal restores into it and journals what it settles. */
-  log(bucket: BucketId): SlidingWindowLog;
+  log(bucket: B): SlidingWindowLog;
 }
 
-/** Create the logs of every bucket for `limits` (real ms), on `clock`. */
-export function createMemoryBudget(limits: ScaledLimits, clock: Clock = monotonicClock): MemoryBudget {
-  const buckets = Object.keys(RATE_LIMITS) as BucketId[];
-  const logs = new Map<BucketId, SlidingWindowLog>(
-    buckets.map((b) => [b, createSlidingWindowLog(limits[b])]),
-  );
-  const log = (bucket: BucketId) => logs.get(bucket) as SlidingWindowLog;
+/** Create the logs of every bucket of `limits` (real ms), on `clock`. */
+export function createMemoryBudget<B extends string = BucketId>(
+  limits: ScaledLimits<B>,
+  clock: Clock = monotonicClock,
+): MemoryBudget<B> {
+  const buckets = Object.keys(limits) as B[];
+  const logs = new Map<B, SlidingWindowLog>(buckets.map((b) => [b, createSlidingWindowLog(limits[b])]));
+  const log = (bucket: B) => {
+    const found = logs.get(bucket);
+    // A bucket of another table: a provider handed a budget built for another provider's limits.
+    if (!found) throw new RangeError(`No rate-limit bucket \`${bucket}\` in this budget's table`);
+    return found;
+  };
   return {
     log,
     async reserve({ bucket, priority, maxWaitMs, member }) {
@@ -118,7 +126,7 @@ export function createMemoryBudget(limits: ScaledLimits, clock: Clock = monotoni
     },
     async usage() {
       const now = clock.now();
-      const out = {} as Record<BucketId, BucketUsage>;
+      const out = {} as Record<B, BucketUsage>;
       for (const bucket of buckets) {
         const l = log(bucket);
         out[bucket] = { used: l.used(now), limit: limits[bucket].limit, blockedForMs: l.blockedForMs(now) };
@@ -156,32 +164,32 @@ export interface BudgetPermit {
  * The seam the HTTP client calls before EVERY attempt, retries included (research §8: retries,
  * timeouts and 429s all count at the server).
  */
-export interface RequestBudget {
+export interface RequestBudget<B extends string = BucketId> {
   /**
    * Resolves when a request on `bucket` may be sent now, with the permit to settle as soon as
    * its response (or failure) is back: until then the budget counts the request as possibly
    * still on its way to the server.
    */
-  acquire(bucket: BucketId, options?: AcquireOptions): Promise<BudgetPermit>;
+  acquire(bucket: B, options?: AcquireOptions): Promise<BudgetPermit>;
   /**
    * Any 429: block `bucket` for everyone sharing the budget, for the server's hint (real ms)
    * plus the margin, or a full window + margin without a hint.
    */
-  reportRateLimited(bucket: BucketId, retryAfterMs?: number): Promise<void>;
+  reportRateLimited(bucket: B, retryAfterMs?: number): Promise<void>;
 }
 
 /** A {@link RequestBudget} over a {@link BudgetStore}: `acquire` always resolves with a permit. */
-export interface StoreBudget extends RequestBudget {
-  acquire(bucket: BucketId, options?: AcquireOptions): Promise<BudgetPermit>;
+export interface StoreBudget<B extends string = BucketId> extends RequestBudget<B> {
+  acquire(bucket: B, options?: AcquireOptions): Promise<BudgetPermit>;
 }
 
 /** Waits `ms`; rejects with `signal.reason` on abort. Tests inject one that moves a manual clock. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Options of {@link createStoreBudget}. */
-export interface StoreBudgetOptions {
+export interface StoreBudgetOptions<B extends string = BucketId> {
   /** The limits the store enforces (for the block length after a 429 without a hint). */
-  limits: ScaledLimits;
+  limits: ScaledLimits<B>;
   /** @default real timers */
   sleep?: Sleep;
   /** How far ahead each class may reserve (real ms). @default scaledMaxWaitMs(1) */
@@ -209,7 +217,10 @@ export interface StoreBudgetOptions {
  * `min(retryInMs, cap)` plus jitter — so refused callers do not return in one herd. An abort
  * before the send gives the slot back.
  */
-export function createStoreBudget(store: BudgetStore, options: StoreBudgetOptions): StoreBudget {
+export function createStoreBudget<B extends string = BucketId>(
+  store: BudgetStore<B>,
+  options: StoreBudgetOptions<B>,
+): StoreBudget<B> {
   const sleep = options.sleep ?? abortableDelay;
   const maxWait = { ...scaledMaxWaitMs(1), ...options.maxWaitMsByPriority };
   const retryCapMs = options.retryCapMs ?? 2000;
@@ -217,7 +228,7 @@ export function createStoreBudget(store: BudgetStore, options: StoreBudgetOption
   const random = options.random ?? Math.random;
   const maxInFlightMs = options.maxInFlightMs ?? MAX_IN_FLIGHT_MS;
 
-  const permit = (bucket: BucketId, member: string): BudgetPermit => {
+  const permit = (bucket: B, member: string): BudgetPermit => {
     let settled: Promise<void> | undefined;
     // An unreachable store keeps the request in flight until its worst case: safe, only slower.
     return {
@@ -228,7 +239,7 @@ export function createStoreBudget(store: BudgetStore, options: StoreBudgetOption
     };
   };
 
-  const confirm = async (bucket: BucketId, member: string, signal: AbortSignal | undefined) => {
+  const confirm = async (bucket: B, member: string, signal: AbortSignal | undefined) => {
     for (;;) {
       signal?.throwIfAborted();
       const decision = await store.confirm(bucket, member, maxInFlightMs);
@@ -273,13 +284,13 @@ export function createStoreBudget(store: BudgetStore, options: StoreBudgetOption
 }
 
 /** Options of {@link createLocalBudget}. */
-export interface LocalBudgetOptions {
+export interface LocalBudgetOptions<B extends string = BucketId> {
   /** How many times faster than real time the API's clock runs (sandbox only). @default 1 */
   timeScale?: number;
   /** @default monotonicClock */
   clock?: Clock;
-  /** @default scaledLimits({ timeScale }) */
-  limits?: ScaledLimits;
+  /** @default scaledLimits({ timeScale }) — TempNumber v1's table */
+  limits?: ScaledLimits<B>;
   /** @default real timers */
   sleep?: Sleep;
   /** The latest a sent request can arrive; ≥ the client's per-request timeout. @default 30000 */
@@ -291,9 +302,11 @@ export interface LocalBudgetOptions {
  * journal. It keeps that process within the limits; it cannot see other processes — that is
  * what the broker is for.
  */
-export function createLocalBudget(options: LocalBudgetOptions = {}): StoreBudget {
+export function createLocalBudget<B extends string = BucketId>(
+  options: LocalBudgetOptions<B> = {},
+): StoreBudget<B> {
   const timeScale = options.timeScale ?? 1;
-  const limits = options.limits ?? scaledLimits({ timeScale });
+  const limits = options.limits ?? (scaledLimits({ timeScale }) as unknown as ScaledLimits<B>);
   return createStoreBudget(createMemoryBudget(limits, options.clock), {
     limits,
     maxWaitMsByPriority: scaledMaxWaitMs(timeScale),

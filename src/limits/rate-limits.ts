@@ -112,8 +112,17 @@ export interface ScaledBucketLimit {
   headroom: Headroom;
 }
 
-/** The budget of every bucket, in real milliseconds. */
-export type ScaledLimits = Readonly<Record<BucketId, ScaledBucketLimit>>;
+/** The budget of every bucket of a table (v1's by default), in real milliseconds. */
+export type ScaledLimits<B extends string = BucketId> = Readonly<Record<B, ScaledBucketLimit>>;
+
+/**
+ * One row of a provider's own limit table (docs/decisions/0016): the limit (API ms), the
+ * headroom each class leaves to the classes above it, and how grants are paced.
+ */
+export interface LimitRow extends RateLimit {
+  headroom: Headroom;
+  pacing: 'even' | 'burst';
+}
 
 /** A partial table of tighter limits (API ms), e.g. from `TEMPNUMBER_RATE_LIMITS`. */
 export type LimitOverrides = Partial<Record<BucketId, Partial<RateLimit>>>;
@@ -153,18 +162,41 @@ export function scaledLimits(options: ScaledLimitsOptions = {}): ScaledLimits {
   assertPositive('timeScale', timeScale);
   assertNonNegative('marginMs', marginApiMs);
   assertNonNegative('marginFloorRealMs', floorMs);
-  const marginMs = Math.max(marginApiMs / timeScale, floorMs);
-  const out = {} as Record<BucketId, ScaledBucketLimit>;
+  const rows = {} as Record<BucketId, LimitRow>;
   for (const bucket of Object.keys(RATE_LIMITS) as BucketId[]) {
     const published = RATE_LIMITS[bucket];
-    const { limit, windowMs: apiWindowMs } = effectiveLimit(bucket, published, options.overrides?.[bucket]);
-    const windowMs = apiWindowMs / timeScale;
+    const { limit, windowMs } = effectiveLimit(bucket, published, options.overrides?.[bucket]);
+    const headroom = scaleHeadroom(HEADROOM[bucket], published.limit, limit);
+    rows[bucket] = { limit, windowMs, headroom, pacing: PACING[bucket] };
+  }
+  return scaleLimitTable(rows, { timeScale, marginMs: marginApiMs, marginFloorRealMs: floorMs });
+}
+
+/**
+ * Any provider's limit table (API ms) in real milliseconds for a time scale, with the same margin
+ * rule as {@link scaledLimits} (which is this over TempNumber v1's table, with overrides).
+ */
+export function scaleLimitTable<B extends string>(
+  table: Readonly<Record<B, LimitRow>>,
+  options: Omit<ScaledLimitsOptions, 'overrides'> = {},
+): ScaledLimits<B> {
+  const timeScale = options.timeScale ?? 1;
+  const marginApiMs = options.marginMs ?? 2000;
+  const floorMs = options.marginFloorRealMs ?? DEFAULT_MARGIN_FLOOR_REAL_MS;
+  assertPositive('timeScale', timeScale);
+  assertNonNegative('marginMs', marginApiMs);
+  assertNonNegative('marginFloorRealMs', floorMs);
+  const marginMs = Math.max(marginApiMs / timeScale, floorMs);
+  const out = {} as Record<B, ScaledBucketLimit>;
+  for (const bucket of Object.keys(table) as B[]) {
+    const row = table[bucket];
+    const windowMs = row.windowMs / timeScale;
     out[bucket] = {
-      limit,
+      limit: row.limit,
       windowMs,
       marginMs,
-      spacingMs: PACING[bucket] === 'even' ? (windowMs + marginMs) / limit : 0,
-      headroom: scaleHeadroom(HEADROOM[bucket], published.limit, limit),
+      spacingMs: row.pacing === 'even' ? (windowMs + marginMs) / row.limit : 0,
+      headroom: row.headroom,
     };
   }
   return out;

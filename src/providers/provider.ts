@@ -14,7 +14,7 @@
 import type { ActivationId, ActivationState } from '../contract/activation.ts';
 import type { ErrorFamily } from '../contract/errors.ts';
 import type { RateLimit } from '../limits/rate-limits.ts';
-import type { RequestOptions, TempNumberClientOptions } from './tempnumber-v1/client.ts';
+import type { RequestOptions, TempNumberClientOptions } from './http.ts';
 
 /** One SMS as the API shows it. */
 export interface ProviderSms {

@@ -2,17 +2,17 @@ import { expect, test } from '@playwright/test';
 import type { RequestBudget } from '../../src/limits/budget.ts';
 import { createLocalBudget } from '../../src/limits/budget.ts';
 import {
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+  MIN_RETRY_DELAY_MS,
+  retryDelayMs,
+} from '../../src/providers/http.ts';
+import {
   createTempNumberClient,
   type FailureKind,
   failureKind,
   RETRY_POLICY,
 } from '../../src/providers/tempnumber-v1/index.ts';
-import {
-  BACKOFF_BASE_MS,
-  BACKOFF_CAP_MS,
-  MIN_RETRY_DELAY_MS,
-  retryDelayMs,
-} from '../../src/providers/tempnumber-v1/responses.ts';
 import { type RawReply, recordingBudget, startRawServer } from './client-raw-server.ts';
 
 const RETRIES = 2;

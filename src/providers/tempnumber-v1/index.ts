@@ -20,10 +20,10 @@ export {
 export type { RequestBudget } from '../../limits/budget.ts';
 export type { BucketId, Priority, RateLimit } from '../../limits/rate-limits.ts';
 export { PRIORITIES, RATE_LIMITS } from '../../limits/rate-limits.ts';
-export type { RequestOptions, TempNumberClient, TempNumberClientOptions } from './client.ts';
+export type { FailureKind, RequestOptions, TempNumberClientOptions } from '../http.ts';
+export { failureKind, parseRetryHintMs, RETRY_POLICY } from '../http.ts';
+export type { TempNumberClient } from './client.ts';
 export { createTempNumberClient } from './client.ts';
-export type { FailureKind } from './responses.ts';
-export { failureKind, parseRetryHintMs, RETRY_POLICY } from './responses.ts';
 export type {
   Activation,
   ActivationData,

@@ -1,0 +1,677 @@
+/**
+ * What every provider's HTTP client shares, whatever its dialect: one call on the rate-limit
+ * budget with retries by ONE policy table (docs/decisions/0014), one attempt on the wire with its
+ * timeout and the key kept in, the server's retry hints, and reading an answer into a checked
+ * value or the contract's errors (each dialect says how its error bodies map to them).
+ */
+
+import type { KyInstance } from 'ky';
+import ky from 'ky';
+import pRetry, { AbortError } from 'p-retry';
+import { redactSecret, rootMessage, sanitizeCause } from '../config/redact.ts';
+import type { RequestInfo } from '../contract/errors.ts';
+import {
+  ApiError,
+  ConfigurationError,
+  NetworkError,
+  RateLimitedError,
+  type TempNumberError,
+  UnexpectedResponseError,
+} from '../contract/errors.ts';
+import type { RequestBudget } from '../limits/budget.ts';
+import { abortableDelay, raceAbort } from '../limits/budget.ts';
+import type { BucketId, Priority } from '../limits/rate-limits.ts';
+
+/** Options of an API client (and of a provider, which wraps one): the account, the API root, the budget. */
+export interface TempNumberClientOptions<B extends string = BucketId> {
+  /**
+   * The account's API key, sent as the `x-api-key` header (`X-Api-Key`: header names are case-insensitive). It never appears in an error's
+   * message, properties or `cause`.
+   */
+  apiKey: string;
+  /**
+   * API root, up to and including `/api/v1`; a trailing slash is ignored.
+   * @default the provider's own (TempNumber v1: 'https://tn-api.com/api/v1')
+   * @example 'http://127.0.0.1:8787/api/v1' // a local sandbox
+   */
+  baseUrl?: string;
+  /**
+   * How long one attempt may take, from sending the request to the end of the body, in real
+   * milliseconds. Waiting for the rate-limit budget is not counted.
+   * @default 15000
+   */
+  timeoutMs?: number;
+  /**
+   * The rate-limit budget every attempt (retries included) waits for. Pass the broker's budget
+   * to share one account's limits across processes.
+   * @default createLocalBudget({ timeScale }) — this process only, the published limits
+   */
+  budget?: RequestBudget<B>;
+  /**
+   * How many times faster than real time the API's clock runs: a sandbox at 600× passes a
+   * 2-minute window in 200 ms. Divides retry backoff (never below a small real floor) and the
+   * default budget's windows. Server `Retry-After` hints are real time and are not divided.
+   * @default 1
+   */
+  timeScale?: number;
+  /**
+   * Retries of an idempotent GET after a network error, timeout, 5xx, 429 or garbled body
+   * (see `RETRY_POLICY`). A lease (POST) and PUT are never retried.
+   * @default 4
+   */
+  retries?: number;
+  /**
+   * The `fetch` the transport (ky) uses, e.g. to add a proxy dispatcher.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * `User-Agent` header.
+   * @default 'playwright-tempnumber'
+   */
+  userAgent?: string;
+}
+
+/** The client's options with defaults applied and values checked. */
+export interface ResolvedClientOptions {
+  apiKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+  timeScale: number;
+  retries: number;
+  fetch: typeof fetch | undefined;
+  userAgent: string;
+}
+
+/** Apply defaults and check every value; throws a ConfigurationError naming the bad one. */
+export function resolveClientOptions(
+  options: TempNumberClientOptions,
+  defaultBaseUrl: string,
+): ResolvedClientOptions {
+  if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
+    throw new ConfigurationError(
+      'Expected `apiKey` to be a non-empty string. Set TEMPNUMBER_API_KEY or pass `apiKey` to the client.',
+    );
+  }
+  const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/i.test(baseUrl) || !URL.canParse(baseUrl)) {
+    throw new ConfigurationError(
+      `Expected \`baseUrl\` to be an http(s) URL such as ${defaultBaseUrl}, got ${JSON.stringify(redactSecret(baseUrl, options.apiKey.trim()))}.`,
+    );
+  }
+  const timeoutMs = checkTimeoutMs(options.timeoutMs ?? 15_000, 'timeoutMs');
+  const timeScale = options.timeScale ?? 1;
+  if (typeof timeScale !== 'number' || !Number.isFinite(timeScale) || timeScale <= 0) {
+    throw new ConfigurationError(`Expected \`timeScale\` to be a positive number, got ${String(timeScale)}.`);
+  }
+  const retries = options.retries ?? 4;
+  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) {
+    throw new ConfigurationError(
+      `Expected \`retries\` to be a non-negative integer, got ${String(retries)}.`,
+    );
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new ConfigurationError(`Expected \`fetch\` to be a function, got ${typeof options.fetch}.`);
+  }
+  return {
+    apiKey: options.apiKey.trim(),
+    baseUrl,
+    timeoutMs,
+    timeScale,
+    retries,
+    fetch: options.fetch,
+    userAgent: options.userAgent ?? 'playwright-tempnumber',
+  };
+}
+
+/**
+ * The transport of one client: ky with its own retry and timeout off (p-retry in
+ * {@link callWithBudget} is the one owner of retries, and our timeout covers the body too), the
+ * key in `x-api-key` on every request, and redirects not followed.
+ */
+export function createKy(options: ResolvedClientOptions): KyInstance {
+  return ky.create({
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    // fetch would repeat the x-api-key header to whatever host a redirect names.
+    redirect: 'manual',
+    headers: { 'x-api-key': options.apiKey, accept: 'application/json', 'user-agent': options.userAgent },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+}
+
+/** Options of one call. */
+export interface RequestOptions {
+  /** Abort the call: it rejects promptly with `signal.reason` and is never retried. */
+  signal?: AbortSignal;
+  /**
+   * Class of the request inside its rate-limit bucket; higher classes keep headroom.
+   * @default the budget's default
+   */
+  priority?: Priority;
+  /** Per-attempt timeout for this call, real milliseconds. @default the client's `timeoutMs` */
+  timeoutMs?: number;
+  /**
+   * Awaited after the budget granted an attempt and right before its request leaves; when it
+   * throws, nothing is sent. The broker opens a lease intent here (lease-intents.ts).
+   */
+  beforeSend?: () => Promise<void>;
+}
+
+/** A positive, finite number of milliseconds that a timer can hold. */
+export function checkTimeoutMs(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) {
+    throw new ConfigurationError(
+      `Expected \`${name}\` to be a positive number of milliseconds, got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+/*
+ * One call with retries: every attempt waits for the budget first, 429s are reported to it, and
+ * `RETRY_POLICY` decides what is retried (only `autoRetry` calls: idempotent reads). p-retry
+ * owns the loop; `AbortError` is how an attempt says "stop".
+ */
+
+/** What every call of one client shares. */
+export interface HttpContext<B extends string> {
+  http: KyInstance;
+  budget: RequestBudget<B>;
+  apiKey: string;
+  /** Per-attempt timeout unless the call sets one, real ms. */
+  timeoutMs: number;
+  timeScale: number;
+  retries: number;
+}
+
+/** One call, ready to send: where, on which bucket, and how to read its answer. */
+export interface HttpCall<B extends string, T> extends Omit<AttemptRequest, 'path'> {
+  /** Path with ids filled in, relative to the API root (for messages). */
+  path: string;
+  bucket: B;
+  /** May the client repeat it on its own (idempotent reads only)? */
+  autoRetry: boolean;
+  /** The value of a readable answer; throws the contract's error otherwise. */
+  interpret: (raw: RawResponse) => T;
+}
+
+/** Run `call` with the budget, the per-attempt timeout and the retry policy. */
+export async function callWithBudget<B extends string, T>(
+  ctx: HttpContext<B>,
+  call: HttpCall<B, T>,
+  opts: RequestOptions = {},
+): Promise<T> {
+  const timeoutMs =
+    opts.timeoutMs === undefined ? ctx.timeoutMs : checkTimeoutMs(opts.timeoutMs, 'timeoutMs');
+  const { signal } = opts;
+  const acquireOptions = {
+    ...(opts.priority === undefined ? {} : { priority: opts.priority }),
+    ...(signal === undefined ? {} : { signal }),
+  };
+  let lastFailure: { kind: FailureKind; hintMs: number | undefined } = {
+    kind: 'internal',
+    hintMs: undefined,
+  };
+
+  const attempt = async (): Promise<T> => {
+    let raw: RawResponse | undefined;
+    try {
+      const permit = await raceAbort(ctx.budget.acquire(call.bucket, acquireOptions), signal);
+      try {
+        await opts.beforeSend?.();
+      } catch (error) {
+        await permit.done();
+        throw error;
+      }
+      // The permit's done time is the latest the request can have reached the server; the
+      // budget counts it against the window until then (send-time confirmation, decision 0006).
+      raw = await sendAttempt(
+        ctx.http,
+        {
+          method: call.method,
+          path: call.path,
+          url: call.url,
+          json: call.json,
+          ...(call.headers ? { headers: call.headers } : {}),
+          networkHint: call.networkHint,
+        },
+        { apiKey: ctx.apiKey, timeoutMs, signal },
+      ).finally(() => permit.done());
+      return call.interpret(raw);
+    } catch (error) {
+      // p-retry answers an abort with the signal's reason whatever we throw here.
+      if (signal?.aborted) throw error;
+      const kind = failureKind(error);
+      const hintMs = raw ? parseRetryHintMs(raw.headers) : undefined;
+      if (RETRY_POLICY[kind].reportRateLimited) {
+        try {
+          await ctx.budget.reportRateLimited(call.bucket, hintMs);
+        } catch (budgetError) {
+          throw new AbortError(asError(budgetError));
+        }
+      }
+      const retry = call.autoRetry && RETRY_POLICY[kind].retry && (hintMs ?? 0) <= MAX_HINTED_DELAY_MS;
+      if (!retry) throw new AbortError(asError(error));
+      lastFailure = { kind, hintMs };
+      throw error;
+    }
+  };
+
+  return pRetry(attempt, {
+    retries: call.autoRetry ? ctx.retries : 0,
+    // p-retry's own delay is off: the wait depends on the failure (hint, budget, jittered backoff).
+    minTimeout: 0,
+    signal,
+    onFailedAttempt: async ({ retriesLeft, retriesConsumed }) => {
+      if (retriesLeft <= 0) return;
+      const delay = retryDelayMs({
+        kind: lastFailure.kind,
+        retryNumber: retriesConsumed + 1,
+        hintMs: lastFailure.hintMs,
+        timeScale: ctx.timeScale,
+      });
+      await abortableDelay(delay, signal);
+    },
+  });
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** `/activations/:id` + `{ id: 7 }` → `/activations/7`, each value URI-encoded. */
+export function fillPath(template: string, params: Record<string, string | number>): string {
+  return template.replace(/:(\w+)/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === undefined)
+      throw new ConfigurationError(`Missing path parameter \`${name}\` for ${template}.`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+/*
+ * One HTTP exchange through ky: send, read the whole body, or fail as a NetworkError. ky's own
+ * retry is off (p-retry in `callEndpoint` above is the one owner of retries, STYLE "one owner") and
+ * so is its timeout: ours covers the body read too and tells a timeout from the caller's abort.
+ */
+
+/** One request, ready to send. */
+export interface AttemptRequest extends RequestInfo {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** Appended to a NetworkError's message (POST /activations: how to reconcile). */
+  networkHint?: string | undefined;
+}
+
+/**
+ * Send `request` and read its body within `timeoutMs` real milliseconds. Rejects with
+ * `signal.reason` if the caller aborts, else with a NetworkError (`timedOut` for the timeout).
+ */
+export async function sendAttempt(
+  http: KyInstance,
+  request: AttemptRequest,
+  init: { apiKey: string; timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<RawResponse> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), init.timeoutMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
+  try {
+    const response = await http(request.url, {
+      method: request.method,
+      signal,
+      ...(request.json === undefined ? {} : { json: request.json }),
+      ...(request.headers ? { headers: request.headers } : {}),
+    });
+    const body = await response.text();
+    return { status: response.status, headers: response.headers, body };
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason;
+    const info = { method: request.method, path: request.path, hint: request.networkHint };
+    if (timeout.signal.aborted) {
+      const cause = new Error(`no complete answer within ${init.timeoutMs} ms`);
+      throw new NetworkError({ ...info, timedOut: true, cause });
+    }
+    throw new NetworkError({
+      ...info,
+      timedOut: false,
+      cause: transportCause(error, init.apiKey),
+      baseUrl: URL.canParse(request.url) ? new URL(request.url).origin : undefined,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A scrubbed copy of the transport error whose own message is the root reason
+ * (`connect ECONNREFUSED 127.0.0.1:9`), not ky's generic "Request failed due to a network error".
+ */
+function transportCause(error: unknown, apiKey: string): Error {
+  const cause = sanitizeCause(error, apiKey);
+  cause.message = redactSecret(rootMessage(cause), apiKey);
+  cause.stack = `${cause.name}: ${cause.message}`;
+  return cause;
+}
+
+/** What came back for one attempt: status, headers and the whole body as text. */
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+/*
+ * One HTTP answer → a checked value or the error that says what went wrong. A body with an
+ * `errorName` is an error whatever the status (both dialects); the dialect's `errorFrom` turns it
+ * into the contract's class by its own name table. Anything unreadable becomes an
+ * UnexpectedResponseError; nothing here can crash on a strange body.
+ */
+
+/** The request an answer belongs to, and what the errors need to know about it. */
+export interface ResponseContext extends RequestInfo {
+  /** Scrubbed from every server-provided string. */
+  apiKey: string;
+  /**
+   * Set for the call that leases (spends money): where to look before leasing again, appended
+   * when a 2xx cannot be read (the server accepted, so a number was probably leased).
+   */
+  leaseHint?: string | undefined;
+}
+
+/** An error body: `errorName` always, the rest as the dialect sends it. */
+export interface RawErrorBody {
+  errorName: string;
+  errorMessage?: unknown;
+  [field: string]: unknown;
+}
+
+/** What every ApiError of an answer carries, already scrubbed. */
+export type ErrorInit = RequestInfo & { status: number; errorName: string; errorMessage: string };
+
+/** A dialect's error-body reader: the contract's error for `body` (by its error-name table). */
+export type ErrorFrom = (init: ErrorInit, body: RawErrorBody, raw: RawResponse) => ApiError;
+
+/**
+ * Parse and check a response: the value of `parse` for a 2xx with the expected shape; otherwise
+ * throws an ApiError (or subclass) for an `errorName` body, else an UnexpectedResponseError.
+ */
+export function interpretResponse<T>(
+  raw: RawResponse,
+  ctx: ResponseContext,
+  parse: (json: unknown) => T,
+  errorFrom: ErrorFrom,
+): T {
+  const ok = raw.status >= 200 && raw.status < 300;
+  const json = parseJson(raw.body);
+  if (json.ok && hasErrorName(json.value)) throw errorFrom(errorInit(raw, json.value, ctx), json.value, raw);
+  if (raw.status >= 300 && raw.status < 400) {
+    const location = serverText(raw.headers.get('location') ?? 'nowhere', ctx, 200);
+    throw unexpected(
+      raw,
+      ctx,
+      `a redirect to ${location}, which the client does not follow (the API key must not travel to another host); set the base URL to the final one`,
+    );
+  }
+  if (!ok) {
+    const problem = json.ok
+      ? 'an error status without an "errorName"'
+      : 'an error status with a body that is not JSON';
+    throw unexpected(raw, ctx, problem);
+  }
+  if (!json.ok) throw unexpected(raw, ctx, leaseNote(ctx, 'the body is not JSON'));
+  try {
+    return parse(json.value);
+  } catch (error) {
+    // The shape error quotes a server value: scrubbed like any server text (it may echo the key).
+    if (error instanceof ResponseShapeError)
+      throw unexpected(raw, ctx, leaseNote(ctx, serverText(error.message, ctx)));
+    throw error;
+  }
+}
+
+type ParsedJson = { ok: true; value: unknown } | { ok: false };
+
+function parseJson(body: string): ParsedJson {
+  // An empty 2xx body is "no content", not garbage (PUT may answer 204).
+  if (body.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+// Any body with an `errorName` is an error, whatever the status (v1 reference §5.1; Platfone §6.1).
+function hasErrorName(value: unknown): value is RawErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { errorName?: unknown }).errorName === 'string' &&
+    (value as { errorName: string }).errorName !== ''
+  );
+}
+
+function errorInit(raw: RawResponse, body: RawErrorBody, ctx: ResponseContext): ErrorInit {
+  return {
+    method: ctx.method,
+    path: ctx.path,
+    status: raw.status,
+    errorName: serverText(body.errorName, ctx, 100),
+    errorMessage: typeof body.errorMessage === 'string' ? serverText(body.errorMessage, ctx) : '',
+  };
+}
+
+/** Longest server-provided text kept in an error (a misbehaving server could send megabytes). */
+const MAX_SERVER_TEXT = 500;
+
+/** Server text as errors may keep it: the key scrubbed, cut to `max` characters. */
+export function serverText(text: string, ctx: ResponseContext, max = MAX_SERVER_TEXT): string {
+  return redactSecret(text, ctx.apiKey).slice(0, max);
+}
+
+function unexpected(raw: RawResponse, ctx: ResponseContext, problem: string): TempNumberError {
+  return new UnexpectedResponseError({
+    method: ctx.method,
+    path: ctx.path,
+    status: raw.status,
+    body: serverText(raw.body, ctx),
+    problem,
+  });
+}
+
+function leaseNote(ctx: ResponseContext, problem: string): string {
+  if (ctx.leaseHint === undefined) return problem;
+  return `${problem}. The server accepted the request, so a number was probably leased (and may be billed): ${ctx.leaseHint}`;
+}
+
+/*
+ * Helpers for the minimal checks of successful bodies at the edge: enough that callers can rely
+ * on the fields they branch on, without rejecting fields the API may add. A failed check throws
+ * a {@link ResponseShapeError}; `interpretResponse` turns it into an UnexpectedResponseError.
+ */
+
+/** A JSON object. */
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function expectObject(value: unknown, what: string): Json {
+  if (!isObject(value)) throw new ResponseShapeError(`${what} is not a JSON object`);
+  return value;
+}
+
+export function expectArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new ResponseShapeError(`${what} is not an array`);
+  return value;
+}
+
+/** A finite number, also from a numeric string (some gateways stringify decimals). */
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  return undefined;
+}
+
+/**
+ * Internal: a successful body that does not have the promised shape; `message` names what is
+ * wrong. Never escapes the client — it becomes an UnexpectedResponseError with the request's
+ * method, path, status and body.
+ */
+export class ResponseShapeError extends Error {
+  override name = 'ResponseShapeError';
+}
+
+/*
+ * What the client does after a failed attempt: ONE table, read by the client and by the tests.
+ * Only endpoints with `autoRetry` (idempotent GETs, see ENDPOINTS) ever retry; for the others
+ * every failure surfaces at once, whatever this table says.
+ */
+
+/**
+ * - `retry`: may an `autoRetry` endpoint try again?
+ * - `wait`: `backoff` = exponential backoff with full jitter; `hintOrBackoff` = the server's
+ *   `Retry-After`/`x-ratelimit-reset` if it sent one, else backoff; `hintOrBudget` = the hint if
+ *   any, else only a small floor, because the budget (told by `reportRateLimited`) holds the
+ *   next `acquire` until the window has passed.
+ * - `reportRateLimited`: tell the budget so every caller of that bucket backs off.
+ */
+export const RETRY_POLICY = {
+  /** Connection reset or closed mid-exchange: nothing was answered. */
+  network: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /**
+   * The connection was never made (refused, DNS, TLS; `NetworkError.requestSent` false): fail
+   * fast with "nothing could be reached" — backing off for seconds will not make a server listen.
+   */
+  unreachable: { retry: false, wait: 'backoff', reportRateLimited: false },
+  /** No answer within `timeoutMs`. */
+  timeout: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /** 429 `TooManyRequestsException` (by name, any status), or a 429 without a known errorName. */
+  rateLimited: { retry: true, wait: 'hintOrBudget', reportRateLimited: true },
+  /** 5xx, with or without a readable body (includes 503 `ServiceUnavailableException`). */
+  serverError: { retry: true, wait: 'hintOrBackoff', reportRateLimited: false },
+  /** 2xx whose body is not the promised JSON: a truncated or garbled answer to a read. */
+  malformedSuccess: { retry: true, wait: 'backoff', reportRateLimited: false },
+  /** Any other refusal by name: 4xx, and 429 `lowSuccessRateException`/`TooManyActivationsPendingException`, which are not request-rate limits. */
+  refused: { retry: false, wait: 'backoff', reportRateLimited: false },
+  /** A 3xx (never followed) or a 4xx other than 429 without an errorName (a proxy page, a wrong base URL). */
+  unexpectedClientError: { retry: false, wait: 'backoff', reportRateLimited: false },
+  /** Anything else (a bug, a budget store failure): never hidden behind retries. */
+  internal: { retry: false, wait: 'backoff', reportRateLimited: false },
+} as const satisfies Record<
+  string,
+  { retry: boolean; wait: 'backoff' | 'hintOrBackoff' | 'hintOrBudget'; reportRateLimited: boolean }
+>;
+
+export type FailureKind = keyof typeof RETRY_POLICY;
+
+/** Which row of {@link RETRY_POLICY} an attempt's error falls in. */
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof RateLimitedError) return 'rateLimited';
+  if (error instanceof NetworkError) {
+    if (error.timedOut) return 'timeout';
+    return error.requestSent ? 'network' : 'unreachable';
+  }
+  if (error instanceof ApiError) {
+    if (error.status >= 500) return 'serverError';
+    // An unknown name on a 429 is still the server saying "slow down".
+    if (error.status === 429 && error.family === 'unknown') return 'rateLimited';
+    return 'refused';
+  }
+  if (error instanceof UnexpectedResponseError) {
+    if (error.status === 429) return 'rateLimited';
+    if (error.status >= 500) return 'serverError';
+    if (error.status >= 200 && error.status < 300) return 'malformedSuccess';
+    return 'unexpectedClientError';
+  }
+  return 'internal';
+}
+
+/** Backoff before retry n (1-based): full jitter over min(cap, base · 2^(n-1)), API milliseconds. */
+export const BACKOFF_BASE_MS = 1000;
+/** Upper bound of one backoff step, API milliseconds. */
+export const BACKOFF_CAP_MS = 30_000;
+/**
+ * Smallest real wait between attempts, whatever the time scale: at 600× a backoff rounds to
+ * ~0 ms, and a server fault must not turn into a busy loop.
+ */
+export const MIN_RETRY_DELAY_MS = 20;
+/**
+ * Longest server hint the client waits out on its own: the longest published window (2 min).
+ * A longer `Retry-After` is not a request-rate window (more like a block), so the error surfaces
+ * with `retryAfterMs` and the caller decides.
+ */
+export const MAX_HINTED_DELAY_MS = 120_000;
+
+/**
+ * Real milliseconds to wait before retry `retryNumber` (1-based) after a failure of `kind`.
+ *
+ * @param hintMs - the server's hint (real ms), if it sent one.
+ * @param timeScale - how much faster than real time the API's clock runs; divides backoff, not hints.
+ * @param random - a number in [0, 1). @default Math.random()
+ */
+export function retryDelayMs(init: {
+  kind: FailureKind;
+  retryNumber: number;
+  hintMs: number | undefined;
+  timeScale: number;
+  random?: number;
+}): number {
+  const { wait } = RETRY_POLICY[init.kind];
+  if (wait !== 'backoff' && init.hintMs !== undefined) return Math.max(MIN_RETRY_DELAY_MS, init.hintMs);
+  if (wait === 'hintOrBudget') return MIN_RETRY_DELAY_MS;
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (init.retryNumber - 1));
+  const jittered = (init.random ?? Math.random()) * ceiling;
+  return Math.max(MIN_RETRY_DELAY_MS, jittered / init.timeScale);
+}
+
+/*
+ * How long the server asks us to wait, from its response headers. TempNumber publishes no such
+ * header (reference §5.2, "Decisions": the sandbox sends none), but adjacent APIs send
+ * `Retry-After` or `x-ratelimit-reset`, so the client honours them when present.
+ *
+ * Hints are real time: they are never divided by a time scale.
+ */
+
+/** A reset value below this cannot be a unix timestamp (2001-09-09), so it is read as seconds from now. */
+const UNIX_SECONDS_FLOOR = 1_000_000_000;
+
+/**
+ * Milliseconds to wait before the next request, from `Retry-After` (delay in seconds, or an HTTP
+ * date) or else `x-ratelimit-reset` (unix seconds; small values as seconds from now). Past
+ * moments give 0; absent or unreadable headers give undefined.
+ *
+ * @param nowMs - wall-clock now, unix milliseconds (HTTP dates and resets are wall-clock). @default Date.now()
+ */
+export function parseRetryHintMs(headers: Headers, nowMs: number = Date.now()): number | undefined {
+  return (
+    parseRetryAfter(headers.get('retry-after'), nowMs) ??
+    parseRateLimitReset(headers.get('x-ratelimit-reset'), nowMs)
+  );
+}
+
+/** `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT` (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // Only something that looks like a date: Date.parse would read '-5' or '1e3' as a year.
+  if (!/[a-z]/i.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** `x-ratelimit-reset: 1767225600` (unix seconds) or a small number of seconds from now. */
+export function parseRateLimitReset(value: string | null, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (!text || !/^\d+(\.\d+)?$/.test(text)) return undefined;
+  const seconds = Number(text);
+  if (seconds < UNIX_SECONDS_FLOOR) return Math.round(seconds * 1000);
+  return Math.max(0, Math.round(seconds * 1000 - nowMs));
+}
