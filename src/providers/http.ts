@@ -85,7 +85,7 @@ export interface ResolvedClientOptions {
 
 /** Apply defaults and check every value; throws a ConfigurationError naming the bad one. */
 export function resolveClientOptions(
-  options: TempNumberClientOptions,
+  options: TempNumberClientOptions<string>,
   defaultBaseUrl: string,
 ): ResolvedClientOptions {
   if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {

@@ -72,6 +72,11 @@ export interface LeaseOrder {
   country: string;
   /** Refuse a higher price (a PriceChangedError naming the new one), USD. */
   maxPriceUsd?: number | undefined;
+  /**
+   * The price/quality trade-off, 0 (cheapest) … 100 (best), where the API has one (Platfone's
+   * `quality_factor`; its default is 50). Providers without one ignore it (v1).
+   */
+  quality?: number | undefined;
 }
 
 /**
@@ -162,8 +167,11 @@ export interface ProviderRules {
   defaultLifetimeMs: number;
 }
 
-/** Options of a provider: the account, the API root, the shared budget, the time scale. */
-export type ProviderOptions = TempNumberClientOptions;
+/**
+ * Options of a provider: the account, the API root, the shared budget, the time scale. A budget
+ * passed in must be built over this provider's own `limits.table` (its bucket ids are its own).
+ */
+export type ProviderOptions = TempNumberClientOptions<string>;
 
 /** Options of one call: abort signal, priority in the budget, timeout, `beforeSend`. */
 export type ProviderCallOptions = RequestOptions;
