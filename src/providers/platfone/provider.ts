@@ -67,8 +67,11 @@ export function createPlatfoneProvider(
 
   const seen = (a: PlatfoneActivation): ProviderActivation => {
     const activation = platfoneToNeutral(a);
-    if (activation.state === 'waitingForSms') cancelableAt.set(activation.id, a.cancelable_after ?? null);
-    else cancelableAt.delete(activation.id);
+    if (activation.state === 'waitingForSms' && a.cancelable_after === null)
+      cancelableAt.set(activation.id, null);
+    else if (activation.state === 'waitingForSms' && activation.cancelableAtMs !== undefined) {
+      cancelableAt.set(activation.id, activation.cancelableAtMs);
+    } else cancelableAt.delete(activation.id);
     return activation;
   };
   const read = async (id: ActivationId, opts?: ProviderCallOptions) =>
