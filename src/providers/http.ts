@@ -558,7 +558,11 @@ export const RETRY_POLICY = {
   serverError: { retry: true, wait: 'hintOrBackoff', reportRateLimited: false },
   /** 2xx whose body is not the promised JSON: a truncated or garbled answer to a read. */
   malformedSuccess: { retry: true, wait: 'backoff', reportRateLimited: false },
-  /** Any other refusal by name: 4xx, and 429 `lowSuccessRateException`/`TooManyActivationsPendingException`, which are not request-rate limits. */
+  /**
+   * Any other refusal by name: 4xx, and the 429s that are business rules, not request-rate limits
+   * (v1 `lowSuccessRateException`/`TooManyActivationsPendingException`, Platfone
+   * `LowSuccessRateException`/`TooManyActivationsException`).
+   */
   refused: { retry: false, wait: 'backoff', reportRateLimited: false },
   /** A 3xx (never followed) or a 4xx other than 429 without an errorName (a proxy page, a wrong base URL). */
   unexpectedClientError: { retry: false, wait: 'backoff', reportRateLimited: false },
@@ -632,9 +636,10 @@ export function retryDelayMs(init: {
 }
 
 /*
- * How long the server asks us to wait, from its response headers. TempNumber publishes no such
- * header (reference §5.2, "Decisions": the sandbox sends none), but adjacent APIs send
- * `Retry-After` or `x-ratelimit-reset`, so the client honours them when present.
+ * How long the server asks us to wait, from its response headers. TempNumber v1 publishes no such
+ * header (its reference §5.2, "Decisions": the sandbox sends none); Platfone's web app reads
+ * `x-ratelimit-reset` (unix seconds) on a 429 (Platfone reference §7), and other APIs send
+ * `Retry-After`, so the client honours either when present.
  *
  * Hints are real time: they are never divided by a time scale.
  */

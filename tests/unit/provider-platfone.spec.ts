@@ -32,6 +32,7 @@ import {
   familyOfErrorName,
   PLATFONE_ACTIVATION_STATUSES,
   PLATFONE_BILLING_STATUSES,
+  PLATFONE_ENDPOINTS,
   PLATFONE_ERROR_NAMES,
   PLATFONE_SMS_STATUSES,
   type PlatfoneBucket,
@@ -292,6 +293,11 @@ test.describe('rules, limits and the registry', () => {
       finalize: true,
       history: { newestFirst: true, maxPageLimit: 10 },
     });
+  });
+
+  test('the paths seen only in the web app are marked probable: history, finalize, the price list', () => {
+    const probable = Object.entries(PLATFONE_ENDPOINTS).filter(([, e]) => !e.confirmed);
+    expect(probable.map(([id]) => id).sort()).toEqual(['finalizeActivation', 'getHistory', 'getPriceList']);
   });
 
   test('the registry has one row for it, with its production root and host', () => {
