@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { createLocalBudget } from '../../src/limits/budget.ts';
-import { parseRateLimitReset, parseRetryAfter, parseRetryHintMs } from '../../src/providers/http.ts';
+import { parseRateLimitReset, parseRetryAfter, parseRetryHintMs } from '../../src/providers/retry-policy.ts';
 import { createTempNumberClient, RateLimitedError } from '../../src/providers/tempnumber-v1/index.ts';
 import { recordingBudget, startRawServer } from './client-raw-server.ts';
 

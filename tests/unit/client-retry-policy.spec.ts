@@ -6,7 +6,7 @@ import {
   BACKOFF_CAP_MS,
   MIN_RETRY_DELAY_MS,
   retryDelayMs,
-} from '../../src/providers/http.ts';
+} from '../../src/providers/retry-policy.ts';
 import {
   createTempNumberClient,
   type FailureKind,

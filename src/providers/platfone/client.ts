@@ -18,7 +18,6 @@ import {
   type HttpContext,
   interpretResponse,
   type Json,
-  parseRetryHintMs,
   type RequestOptions,
   type ResolvedClientOptions,
   type ResponseContext,
@@ -27,6 +26,7 @@ import {
   type TempNumberClientOptions,
   toNumber,
 } from '../http.ts';
+import { parseRetryHintMs } from '../retry-policy.ts';
 import { centsToUsd, PLATFONE_LIMITS } from './tables.ts';
 import {
   bucketOfEndpoint,

@@ -1,8 +1,8 @@
 /**
- * The TempNumber v1 HTTP client: its options (checked once, the key never printed), one call to
- * an endpoint on the rate-limit budget with retries by the retry policy, and one attempt on the
- * wire. The provider (./provider.ts) wraps it in neutral terms; `playwright-tempnumber/client`
- * exports it on its own.
+ * The TempNumber v1 HTTP client: one method per endpoint, each a call of ../http.ts (options,
+ * the rate-limit budget, retries by ../retry-policy.ts, one attempt on the wire) with v1's paths
+ * and error reader. The provider (./provider.ts) wraps it in neutral terms;
+ * `playwright-tempnumber/client` exports it on its own.
  */
 
 import { DEFAULT_BASE_URL } from '../../config/settings.ts';

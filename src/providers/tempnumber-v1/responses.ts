@@ -12,12 +12,12 @@ import {
   expectArray,
   expectObject,
   type Json,
-  parseRetryHintMs,
   type RawErrorBody,
   type RawResponse,
   ResponseShapeError,
   toNumber,
 } from '../http.ts';
+import { parseRetryHintMs } from '../retry-policy.ts';
 import type {
   Activation,
   ActivationData,
