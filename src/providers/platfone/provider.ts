@@ -67,11 +67,10 @@ export function createPlatfoneProvider(
 
   const seen = (a: PlatfoneActivation): ProviderActivation => {
     const activation = platfoneToNeutral(a);
-    if (activation.state === 'waitingForSms' && a.cancelable_after === null)
-      cancelableAt.set(activation.id, null);
-    else if (activation.state === 'waitingForSms' && activation.cancelableAtMs !== undefined) {
-      cancelableAt.set(activation.id, activation.cancelableAtMs);
-    } else cancelableAt.delete(activation.id);
+    const waiting = activation.state === 'waitingForSms';
+    const cancelable = !waiting ? undefined : a.cancelable_after === null ? null : activation.cancelableAtMs;
+    if (cancelable === undefined) cancelableAt.delete(activation.id);
+    else cancelableAt.set(activation.id, cancelable);
     return activation;
   };
   const read = async (id: ActivationId, opts?: ProviderCallOptions) =>
