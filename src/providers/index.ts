@@ -7,6 +7,8 @@ import { DEFAULT_BASE_URL } from '../config/settings.ts';
 // What callers of the registry need beside it; everything else is imported from ./provider.ts.
 import type { ActivationState } from '../contract/activation.ts';
 import { ConfigurationError } from '../contract/errors.ts';
+import { PLATFONE_BASE_URL } from './platfone/client.ts';
+import { createPlatfoneProvider } from './platfone/provider.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
 import { stateOfV1Status } from './tempnumber-v1/tables.ts';
@@ -33,6 +35,12 @@ export const PROVIDERS = {
     create: createTempNumberV1Provider,
     defaultBaseUrl: DEFAULT_BASE_URL,
     hosts: ['tn-api.com', 'mock.temp-number.org'],
+  },
+  // Production; the hosted sandbox is https://temp-number-api.com/test/api/v1 (another key).
+  platfone: {
+    create: (options) => createPlatfoneProvider(options),
+    defaultBaseUrl: PLATFONE_BASE_URL,
+    hosts: ['temp-number-api.com'],
   },
 } as const satisfies Record<string, ProviderEntry>;
 

@@ -14,7 +14,7 @@
 import type { ActivationId, ActivationState } from '../contract/activation.ts';
 import type { ErrorFamily } from '../contract/errors.ts';
 import type { Headroom, RateLimit } from '../limits/rate-limits.ts';
-import type { RequestOptions, TempNumberClientOptions } from './tempnumber-v1/client.ts';
+import type { RequestOptions, TempNumberClientOptions } from './http.ts';
 
 /** One SMS as the API shows it. */
 export interface ProviderSms {
@@ -72,6 +72,11 @@ export interface LeaseOrder {
   country: string;
   /** Refuse a higher price (a PriceChangedError naming the new one), USD. */
   maxPriceUsd?: number | undefined;
+  /**
+   * The price/quality trade-off, 0 (cheapest) … 100 (best), where the API has one (Platfone's
+   * `quality_factor`; its default is 50). Providers without one ignore it (v1).
+   */
+  quality?: number | undefined;
 }
 
 /**
@@ -172,7 +177,10 @@ export interface ProviderRules {
   defaultLifetimeMs: number;
 }
 
-/** Options of a provider: the account, the API root, the shared budget, the time scale. */
+/**
+ * Options of a provider: the account, the API root, the shared budget, the time scale. A budget
+ * passed in must be built over this provider's own `limits.table` (its bucket ids are its own).
+ */
 export type ProviderOptions = TempNumberClientOptions;
 
 /** Options of one call: abort signal, priority in the budget, timeout, `beforeSend`. */

@@ -38,7 +38,7 @@ const ALL = [
 const allBut = (...allowed: string[]) => ALL.filter((folder) => !allowed.includes(folder));
 
 /** A provider's own module (wire names, statuses, its client): nothing above the seam imports it. */
-const DIALECTS = ['src/providers/tempnumber-v1/'];
+const DIALECTS = ['src/providers/tempnumber-v1/', 'src/providers/platfone/'];
 
 const LAYER_RULES: readonly LayerRule[] = [
   {

@@ -8,7 +8,7 @@ import { expect, test } from '@playwright/test';
 import type { BrokerContext, ClientConnection } from '../../src/broker/server/context.ts';
 import { read } from '../../src/broker/server/handlers.ts';
 import { MAX_IN_FLIGHT_MS } from '../../src/limits/budget.ts';
-import type { RequestOptions } from '../../src/providers/tempnumber-v1/client.ts';
+import type { RequestOptions } from '../../src/providers/http.ts';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 

@@ -1,12 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { createLocalBudget } from '../../src/limits/budget.ts';
 import { V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
+import { parseRateLimitReset, parseRetryAfter, parseRetryHintMs } from '../../src/providers/retry-policy.ts';
 import { createTempNumberClient, RateLimitedError } from '../../src/providers/tempnumber-v1/index.ts';
-import {
-  parseRateLimitReset,
-  parseRetryAfter,
-  parseRetryHintMs,
-} from '../../src/providers/tempnumber-v1/responses.ts';
 import { recordingBudget, startRawServer } from './client-raw-server.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);

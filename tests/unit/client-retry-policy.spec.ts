@@ -3,17 +3,17 @@ import type { RequestBudget } from '../../src/limits/budget.ts';
 import { createLocalBudget } from '../../src/limits/budget.ts';
 import { V1_LIMIT_POLICY } from '../../src/limits/rate-limits.ts';
 import {
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+  MIN_RETRY_DELAY_MS,
+  retryDelayMs,
+} from '../../src/providers/retry-policy.ts';
+import {
   createTempNumberClient,
   type FailureKind,
   failureKind,
   RETRY_POLICY,
 } from '../../src/providers/tempnumber-v1/index.ts';
-import {
-  BACKOFF_BASE_MS,
-  BACKOFF_CAP_MS,
-  MIN_RETRY_DELAY_MS,
-  retryDelayMs,
-} from '../../src/providers/tempnumber-v1/responses.ts';
 import { type RawReply, recordingBudget, startRawServer } from './client-raw-server.ts';
 
 const RETRIES = 2;

@@ -224,8 +224,8 @@ test.describe('ids and the registry', () => {
   });
 
   test('an unknown provider name is a ConfigurationError that lists the known ones', () => {
-    expect(() => createProvider('platfone', { apiKey: 'unit-key-0123456789' })).toThrow(
-      /Expected the provider to be one of tempnumber-v1, got "platfone"/,
+    expect(() => createProvider('sms-activate', { apiKey: 'unit-key-0123456789' })).toThrow(
+      /Expected the provider to be one of tempnumber-v1, platfone, got "sms-activate"/,
     );
     expect(() => createProvider('toString', { apiKey: 'unit-key-0123456789' })).toThrow(ConfigurationError);
   });

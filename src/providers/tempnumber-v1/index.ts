@@ -20,10 +20,11 @@ export {
 export type { RequestBudget } from '../../limits/budget.ts';
 export type { BucketId, Priority, RateLimit } from '../../limits/rate-limits.ts';
 export { PRIORITIES, RATE_LIMITS } from '../../limits/rate-limits.ts';
-export type { RequestOptions, TempNumberClient, TempNumberClientOptions } from './client.ts';
+export type { RequestOptions, TempNumberClientOptions } from '../http.ts';
+export type { FailureKind } from '../retry-policy.ts';
+export { failureKind, parseRetryHintMs, RETRY_POLICY } from '../retry-policy.ts';
+export type { TempNumberClient } from './client.ts';
 export { createTempNumberClient } from './client.ts';
-export type { FailureKind } from './responses.ts';
-export { failureKind, parseRetryHintMs, RETRY_POLICY } from './responses.ts';
 export type {
   Activation,
   ActivationData,
