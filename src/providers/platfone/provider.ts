@@ -40,7 +40,7 @@ import type { PlatfoneActivation, PlatfoneCountry, PlatfoneService } from './wir
 export interface PlatfoneInternals {
   /** How long the catalog (countries, services) is used before it is asked again with its ETag. @default 300000 (the MCP server's 5 minutes) */
   catalogTtlMs?: number;
-  /** The wall clock compared with `cancelable_after` (unix ms). @default Date.now */
+  /** The local wall clock (unix ms) the API's clock is estimated from. @default Date.now */
   now?: () => number;
 }
 
@@ -58,8 +58,15 @@ export function createPlatfoneProvider(
   internals: PlatfoneInternals = {},
 ): SmsProvider {
   const client = createPlatfoneClient(options);
-  const now = internals.now ?? Date.now;
-  const catalog = createCatalog(client, internals.catalogTtlMs ?? 300_000, now);
+  const localNow = internals.now ?? Date.now;
+  const catalog = createCatalog(client, internals.catalogTtlMs ?? 300_000, localNow);
+  // The API sends no "now" of its own (reference §3.1), but a lease answer's `created_at` is the
+  // API's clock at that answer: the latest one anchors the estimate, advanced at the time scale
+  // (a sandbox's clock runs faster; at time scale 1 this is the API's clock against ours, skew
+  // included). Before any lease: our own clock.
+  const timeScale = options.timeScale ?? 1;
+  let anchor: { apiMs: number; localMs: number } | undefined;
+  const now = () => (anchor ? anchor.apiMs + (localNow() - anchor.localMs) * timeScale : localNow());
   // Paths seen only in the web app (reference §2.2, §2.3): off once the API answers 404 for them.
   const missing = { history: false, finalize: false };
   // `cancelable_after` of the activations seen waiting (API clock, ms; null: no cancel), so a
@@ -67,7 +74,7 @@ export function createPlatfoneProvider(
   const cancelableAt = new Map<ActivationId, number | null>();
 
   const seen = (a: PlatfoneActivation): ProviderActivation => {
-    const activation = platfoneToNeutral(a);
+    const activation = { ...platfoneToNeutral(a), serverNowMs: now() };
     const waiting = activation.state === 'waitingForSms';
     const cancelable = !waiting ? undefined : a.cancelable_after === null ? null : activation.cancelableAtMs;
     if (cancelable === undefined) cancelableAt.delete(activation.id);
@@ -100,18 +107,20 @@ export function createPlatfoneProvider(
     rules: PLATFONE_RULES,
     errorFamilies: PLATFONE_ERROR_FAMILIES,
 
-    lease: async (order, opts) =>
-      seen(
-        await client.newActivation(
-          {
-            service_id: order.service,
-            country_id: order.country,
-            ...(order.maxPriceUsd === undefined ? {} : { max_price: usdToMaxCents(order.maxPriceUsd) }),
-            ...(order.quality === undefined ? {} : { quality_factor: order.quality }),
-          },
-          opts,
-        ),
-      ),
+    lease: async (order, opts) => {
+      const answer = await client.newActivation(
+        {
+          service_id: order.service,
+          country_id: order.country,
+          ...(order.maxPriceUsd === undefined ? {} : { max_price: usdToMaxCents(order.maxPriceUsd) }),
+          ...(order.quality === undefined ? {} : { quality_factor: order.quality }),
+        },
+        opts,
+      );
+      const createdAtMs = wireTimeMs(answer.created_at);
+      if (createdAtMs !== undefined) anchor = { apiMs: createdAtMs, localMs: localNow() };
+      return seen(answer);
+    },
 
     read,
 
@@ -241,7 +250,7 @@ export function platfoneToNeutral(a: PlatfoneActivation): ProviderActivation {
     sms: text === '' && code === '' ? undefined : { text, code },
     createdAtMs: wireTimeMs(a.created_at),
     expiresAtMs: wireTimeMs(a.expire_at),
-    // The API sends no "now" of its own (reference §3.1): the broker uses its clock.
+    // The API sends no "now" of its own (reference §3.1): the provider fills in its estimate.
     serverNowMs: undefined,
     retryAvailable: a.is_retriable,
     cancelableAtMs: wireTimeMs(a.cancelable_after),
