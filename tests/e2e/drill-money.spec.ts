@@ -3,7 +3,7 @@
  * that runs out mid-suite, a price raised mid-suite. The guards must stop the suite with a clear
  * error before TempNumber refuses anything or anything is bought above the max price.
  */
-import { expectBooksClosed } from '../helpers/drill-checks.ts';
+import { expectBooksClosed, LEASE_BUCKET } from '../helpers/drill-checks.ts';
 import { errorOf, expect, reportedTests, test } from '../helpers/run-inline-test.ts';
 
 test.use({ sandboxTimeScale: 60 });
@@ -22,8 +22,11 @@ const control = (path: string, body: string) => `
 test('an app that never sends its SMS trips the breaker after 3 numbers per pair; TempNumber never refuses', async ({
   runInlineTest,
   sandbox,
+  sandboxApi,
 }) => {
-  const postsBefore = sandbox.state().requestsByBucket['POST /activations'];
+  const posts = () =>
+    (sandbox.state().requestsByBucket as Record<string, number>)[LEASE_BUCKET[sandboxApi]] ?? 0;
+  const postsBefore = posts();
   const silentSpec = (service: string) => `
     import { test } from 'playwright-tempnumber';
     test.use({ phoneService: '${service}', phoneCountry: 'us', phoneCodeTimeout: 1_000 });
@@ -54,7 +57,7 @@ test('an app that never sends its SMS trips the breaker after 3 numbers per pair
   // The sandbox holds exactly the 6 the ledger knows: no POST was refused (no lowSuccessRateException).
   const ledger = await expectBooksClosed(result, sandbox, { leases: 6 });
   expect(ledger.every((r) => r.outcome === 'cancelled')).toBe(true);
-  expect(sandbox.state().requestsByBucket['POST /activations'] - postsBefore).toBe(6);
+  expect(posts() - postsBefore).toBe(6);
 });
 
 test('a balance that runs out mid-suite stops leasing with a clear error and never goes negative', async ({

@@ -9,9 +9,13 @@
  *   activation not refunded, and nothing cost more than the max price;
  * - the API key appears in no output, report or runtime file, and runtime files are owner-only.
  */
+
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ActivationRecord, isIntentId } from '../../src/contract/activation.ts';
+import { PLATFONE_BUCKETS } from '../../src/providers/platfone/tables.ts';
+import { V1_BUCKETS } from '../../src/providers/tempnumber-v1/tables.ts';
+import type { SandboxApi } from '../../src/sandbox/index.ts';
 import { accountHash, type Sandbox } from '../../src/sandbox/index.ts';
 import {
   attachedActivations,
@@ -111,3 +115,15 @@ export function signupSpec(title: string, count: number, service = 'facebook'): 
     ${tests}
   `;
 }
+
+/** The rate-limit bucket a lease draws on, per API: how a drill counts the POSTs the API saw. */
+export const LEASE_BUCKET: Readonly<Record<SandboxApi, string>> = {
+  'tempnumber-v1': V1_BUCKETS.lease as string,
+  platfone: PLATFONE_BUCKETS.lease,
+};
+
+/** How an API words "waiting for the SMS" (the status a timeout message quotes). */
+export const WAITING_STATUS: Readonly<Record<SandboxApi, string>> = {
+  'tempnumber-v1': 'smsRequested',
+  platfone: 'active/smsRequested/reserved',
+};

@@ -175,7 +175,7 @@ export const test = base.extend<InlineTestFixtures, InlineWorkerFixtures>({
         env,
         options.timeoutMs ?? 180_000,
       );
-      const readLedger = () => readLedgerFile(runtimeDir, sandbox.apiUrl, apiKey);
+      const readLedger = () => readLedgerFile(runtimeDir, sandbox.apiUrl, apiKey, sandboxApi);
       const sandboxState = sandbox.state();
       const account = accountHash(apiKey);
       const result: RunResult = {
@@ -304,8 +304,9 @@ async function readLedgerFile(
   runtimeDir: string,
   baseUrl: string,
   apiKey: string,
+  api: SandboxApi,
 ): Promise<ActivationRecord[]> {
-  const paths = runtimePaths(runtimeDir, accountId({ baseUrl, apiKey }));
+  const paths = runtimePaths(runtimeDir, accountId({ baseUrl, apiKey, api }));
   let text: string;
   try {
     text = await readFile(paths.ledger, 'utf8');

@@ -39,7 +39,7 @@ test.afterAll(async () => {
 test('a client SIGKILLed mid-wait has its activation cancelled in the ledger', async () => {
   const victim = runScript(helperScript('broker-lease-and-wait.ts'), machine.env);
   const { activationId } = JSON.parse(await victim.waitForLine((l) => l.includes('activationId'))) as {
-    activationId: number;
+    activationId: string;
   };
   victim.child.kill('SIGKILL');
   await victim.exited;
@@ -48,7 +48,7 @@ test('a client SIGKILLed mid-wait has its activation cancelled in the ledger', a
       async () => {
         const cli = await runCli(['activations', '--json'], machine.env);
         const { activations } = JSON.parse(cli.stdout) as {
-          activations: Array<{ id: number; outcome: string }>;
+          activations: Array<{ id: string; outcome: string }>;
         };
         return activations.find((a) => a.id === activationId)?.outcome;
       },

@@ -10,7 +10,9 @@ import {
   type BrokerTestMachine,
   createMachine,
   destroyMachine,
+  helperScript,
   makeApiKey,
+  runScript,
 } from '../helpers/broker-test-env.ts';
 
 // 1200 API seconds of lifetime are 12 s; a 60 API-second cancel delay is 0.6 s.
@@ -33,6 +35,7 @@ test.beforeAll(async () => {
     cancelableAfterMs: CANCELABLE_AFTER_API_MS,
   });
   machine = await createMachine({ apiKey, baseUrl: sandbox.apiUrl, timeScale: TIME_SCALE });
+  machine.env.TEMPNUMBER_API = 'platfone';
   client = await connectBroker({ ...machine.connectOptions, api: 'platfone', owner: 'platfone spec' });
 });
 
@@ -77,4 +80,15 @@ test('released without an SMS before cancelable_after: the broker cancels once a
     })
     .toBe(true);
   expect(entries.find((r) => r.id === phone.id)?.outcome).toBe('cancelled');
+});
+
+test('a worker SIGKILLed mid-wait still gets its number cancelled at the API, once allowed', async () => {
+  const victim = runScript(helperScript('broker-lease-and-wait.ts'), machine.env);
+  const { activationId } = JSON.parse(await victim.waitForLine((l) => l.includes('activationId'))) as {
+    activationId: string;
+  };
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  // The broker releases what the dead connection held, and sends the cancel when it is allowed.
+  await expect.poll(() => sandboxActivation(activationId)?.status, { timeout: 8_000 }).toBe('refunded');
 });
