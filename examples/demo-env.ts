@@ -52,10 +52,22 @@ export function positiveFromEnv(
  * does not spend real money either (the demo app's SMS go to the sandbox's carrier, so a real
  * number would never receive them).
  */
+/** The APIs the demo's sandbox can speak (`SANDBOX_API`). */
+export const DEMO_APIS = ['tempnumber-v1', 'platfone'] as const;
+export type DemoApi = (typeof DEMO_APIS)[number];
+
+/** `SANDBOX_API` when set (one of {@link DEMO_APIS}), else TempNumber v1; anything else is an error. */
+export function apiFromEnv(env: NodeJS.ProcessEnv = process.env): DemoApi {
+  const value = env.SANDBOX_API?.trim() || 'tempnumber-v1';
+  if ((DEMO_APIS as readonly string[]).includes(value)) return value as DemoApi;
+  throw new Error(`Expected SANDBOX_API to be one of ${DEMO_APIS.join(', ')}, got ${JSON.stringify(value)}.`);
+}
+
 export function useSandboxUnlessConfigured(
   sandboxApiUrl: string,
   timeScale: number,
   env: NodeJS.ProcessEnv = process.env,
+  api: DemoApi = 'tempnumber-v1',
 ): void {
   if (env.TEMPNUMBER_BASE_URL?.trim()) return;
   if (env.TEMPNUMBER_API_KEY?.trim()) {
@@ -66,6 +78,8 @@ export function useSandboxUnlessConfigured(
   }
   env.TEMPNUMBER_BASE_URL = sandboxApiUrl;
   env.TEMPNUMBER_API_KEY = SANDBOX_API_KEY;
+  // The sandbox speaks this API; the workers must too (its loopback host says nothing about it).
+  env.TEMPNUMBER_API = api;
   // The sandbox's clock and the broker's must agree, or the broker's rate windows drift.
   env.TEMPNUMBER_TIME_SCALE = String(timeScale);
   if (!env.TEMPNUMBER_RUNTIME_DIR?.trim()) env.TEMPNUMBER_RUNTIME_DIR = createDemoRunDir();

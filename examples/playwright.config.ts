@@ -8,6 +8,7 @@
  * - `SANDBOX_PORT` (8787), `APP_PORT` (3100): ports on 127.0.0.1; a server already listening
  *   there is reused outside CI.
  * - `SANDBOX_TIME_SCALE` (1): how much faster the sandbox's API clock runs.
+ * - `SANDBOX_API` (`tempnumber-v1`): the API the sandbox speaks, `tempnumber-v1` or `platfone`.
  * - `SMS_GATEWAY_URL`: where the app sends SMS (default: the sandbox's carrier).
  * - `TEMPNUMBER_BASE_URL` + `TEMPNUMBER_API_KEY`: run against another server instead.
  * - `TEMPNUMBER_RUNTIME_DIR`: the broker's folder (default: a fresh one per run, see demo-env.ts).
@@ -21,6 +22,7 @@ import { chromium, defineConfig, type ReporterDescription } from '@playwright/te
 import type { TempNumberOptions } from 'playwright-tempnumber';
 import { resolveChromium } from '../src/config/chromium.ts';
 import {
+  apiFromEnv,
   DEFAULT_PORTS,
   portFromEnv,
   positiveFromEnv,
@@ -45,12 +47,13 @@ if (!browser.found) throw new Error(`The demo needs Chromium: ${browser.descript
 const sandboxPort = portFromEnv('SANDBOX_PORT', DEFAULT_PORTS.sandbox);
 const appPort = portFromEnv('APP_PORT', DEFAULT_PORTS.app);
 const timeScale = positiveFromEnv('SANDBOX_TIME_SCALE', 1);
+const api = apiFromEnv();
 const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 const appUrl = `http://127.0.0.1:${appPort}`;
 
 // This config IS the explicit choice to use the sandbox: the library itself never falls back to
 // it (a CI job with a missing secret must not pass on fake numbers). Variables the user set win.
-useSandboxUnlessConfigured(`${sandboxUrl}/api/v1`, timeScale);
+useSandboxUnlessConfigured(`${sandboxUrl}/api/v1`, timeScale, process.env, api);
 
 const node = JSON.stringify(process.execPath);
 const reuseExistingServer = !process.env.CI;
@@ -93,7 +96,7 @@ export default defineConfig<TempNumberOptions>({
   webServer: [
     {
       name: 'sandbox',
-      command: `${node} ${JSON.stringify(sandboxCli)} sandbox --port ${sandboxPort} --api-key ${SANDBOX_API_KEY} --time-scale ${timeScale}`,
+      command: `${node} ${JSON.stringify(sandboxCli)} sandbox --port ${sandboxPort} --api-key ${SANDBOX_API_KEY} --time-scale ${timeScale} --api ${api}`,
       url: `${sandboxUrl}/sandbox/state`,
       reuseExistingServer,
       timeout: 30_000,

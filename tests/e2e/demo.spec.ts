@@ -9,10 +9,16 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { test as base, expect } from '@playwright/test';
 import { parseLedgerLine } from '../../src/broker/ledger.ts';
 import { type ActivationRecord, isIntentId } from '../../src/contract/activation.ts';
+import type { SandboxApi } from '../../src/sandbox/index.ts';
 import { brokerPids, stopPid } from '../helpers/broker-test-env.ts';
+
+/** The API the demo's sandbox speaks: a worker option, one Playwright project per API. */
+const test = base.extend<object, { sandboxApi: SandboxApi }>({
+  sandboxApi: ['tempnumber-v1', { scope: 'worker', option: true }],
+});
 
 const repoRoot = join(import.meta.dirname, '../..');
 const examplesTestDir = join(repoRoot, 'examples/tests');
@@ -29,7 +35,7 @@ test.afterEach(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-test('npm run demo passes every example with 4 workers and releases every number', async () => {
+test('npm run demo passes every example with 4 workers and releases every number', async ({ sandboxApi }) => {
   for (const built of ['dist/src/cli/main.js', 'dist/fixtures/index.js']) {
     expect(existsSync(join(repoRoot, built)), `${built} is missing: run \`npm run build\` first`).toBe(true);
   }
@@ -39,6 +45,7 @@ test('npm run demo passes every example with 4 workers and releases every number
 
   const run = await runDemo({
     SANDBOX_PORT: String(await freePort()),
+    SANDBOX_API: sandboxApi,
     APP_PORT: String(await freePort()),
     TEMPNUMBER_RUNTIME_DIR: runtimeDir,
     PLAYWRIGHT_JSON_OUTPUT_NAME: jsonReport,

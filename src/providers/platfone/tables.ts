@@ -12,6 +12,7 @@ import type { ProviderOperation, ProviderRules } from '../provider.ts';
 import {
   bucketOfEndpoint,
   PLATFONE_ERROR_NAMES,
+  PLATFONE_RATE_LIMITS,
   type PlatfoneActivationStatus,
   type PlatfoneBillingStatus,
   type PlatfoneBucket,
@@ -115,73 +116,37 @@ const RELEASE_HEADROOM = { critical: 0, high: 2, normal: 4, low: 6 } as const;
 /** Reads whose one user is the broker: a little left for `low` bookkeeping reads only. */
 const SINGLE_USER_HEADROOM = { critical: 0, high: 0, normal: 0, low: 1 } as const;
 
-/**
- * Platfone's per-endpoint limits exist but are NOT published (reference §7, open question 6), so
- * these are assumptions, chosen below what the official clients do without trouble: the web app
- * polls its active list every 5 s and the MCP server an activation every 5–10 s; with the pending
- * cap of 20, one poll of each every 20 s is 60 a minute. Catalog reads are cached (ETag) and need
- * only a few. Tighter than needed costs latency, never a block; a 429 says when its block ends
- * (`x-ratelimit-reset`) and the budget honours it for every caller of the bucket.
- */
-export const PLATFONE_LIMITS = {
-  'GET /user/balance': {
-    limit: 10,
-    windowMs: minute,
-    headroom: { critical: 0, high: 0, normal: 0, low: 3 },
-    pacing: 'burst',
-  },
-  'GET /activation/countries': {
-    limit: 3,
-    windowMs: minute,
-    headroom: SINGLE_USER_HEADROOM,
-    pacing: 'burst',
-  },
-  'GET /activation/services': { limit: 3, windowMs: minute, headroom: SINGLE_USER_HEADROOM, pacing: 'burst' },
+/** How each bucket the provider uses is shared between classes and paced; the limits are the wire's. */
+const SHARING: Readonly<Record<PlatfoneBucket, Omit<LimitRow, keyof RateLimit>>> = {
+  'GET /user/balance': { headroom: { critical: 0, high: 0, normal: 0, low: 3 }, pacing: 'burst' },
+  'GET /activation/countries': { headroom: SINGLE_USER_HEADROOM, pacing: 'burst' },
+  'GET /activation/services': { headroom: SINGLE_USER_HEADROOM, pacing: 'burst' },
   'GET /activation/prices/services/:serviceId/countries/:countryId': {
-    limit: 30,
-    windowMs: minute,
     headroom: { critical: 0, high: 0, normal: 0, low: 5 },
     pacing: 'burst',
   },
-  'GET /activation/prices/services': {
-    limit: 3,
-    windowMs: minute,
-    headroom: SINGLE_USER_HEADROOM,
-    pacing: 'burst',
-  },
-  'POST /activation': {
-    limit: 20,
-    windowMs: minute,
-    headroom: { critical: 0, high: 0, normal: 0, low: 3 },
-    pacing: 'burst',
-  },
-  'GET /activation/:id': {
-    limit: 60,
-    windowMs: minute,
-    headroom: { critical: 0, high: 0, normal: 8, low: 15 },
-    pacing: 'burst',
-  },
+  'GET /activation/prices/services': { headroom: SINGLE_USER_HEADROOM, pacing: 'burst' },
+  'POST /activation': { headroom: { critical: 0, high: 0, normal: 0, low: 3 }, pacing: 'burst' },
+  'GET /activation/:id': { headroom: { critical: 0, high: 0, normal: 6, low: 10 }, pacing: 'burst' },
   // The list poller's value is steady latency: even pacing, as v1's list.
-  'GET /activation/history': {
-    limit: 10,
-    windowMs: minute,
-    headroom: { critical: 0, high: 0, normal: 0, low: 2 },
-    pacing: 'even',
-  },
-  'PUT /activation/:id/cancel': { limit: 20, windowMs: minute, headroom: RELEASE_HEADROOM, pacing: 'burst' },
-  'PUT /activation/:id/finalize': {
-    limit: 20,
-    windowMs: minute,
-    headroom: RELEASE_HEADROOM,
-    pacing: 'burst',
-  },
-  'PUT /activation/:id/retry': {
-    limit: 10,
-    windowMs: minute,
-    headroom: { critical: 0, high: 1, normal: 3, low: 5 },
-    pacing: 'burst',
-  },
-} as const satisfies Record<PlatfoneBucket, LimitRow>;
+  'GET /activation/history': { headroom: { critical: 0, high: 0, normal: 0, low: 2 }, pacing: 'even' },
+  'PUT /activation/:id/cancel': { headroom: RELEASE_HEADROOM, pacing: 'burst' },
+  'PUT /activation/:id/finalize': { headroom: RELEASE_HEADROOM, pacing: 'burst' },
+  'PUT /activation/:id/retry': { headroom: { critical: 0, high: 1, normal: 3, low: 5 }, pacing: 'burst' },
+};
+
+/**
+ * The buckets the provider uses, each with the assumed limit of PLATFONE_RATE_LIMITS (./wire.ts,
+ * which the sandbox enforces too) and its sharing. Tighter than needed costs latency, never a
+ * block; a 429 says when its block ends (`x-ratelimit-reset`) and the budget honours it for every
+ * caller of the bucket.
+ */
+export const PLATFONE_LIMITS = Object.fromEntries(
+  (Object.keys(SHARING) as PlatfoneBucket[]).map((bucket) => [
+    bucket,
+    { ...PLATFONE_RATE_LIMITS[bucket], ...SHARING[bucket] },
+  ]),
+) as Readonly<Record<PlatfoneBucket, LimitRow>>;
 
 /** Each Platfone `errorName` → its neutral family, read off PLATFONE_ERROR_NAMES. */
 export const PLATFONE_ERROR_FAMILIES = Object.fromEntries(

@@ -6,6 +6,7 @@
  */
 
 import type { ErrorFamily } from '../../contract/errors.ts';
+import type { RateLimit } from '../../limits/rate-limits.ts';
 
 /*
  * JSON shapes (reference §3). Amounts are integer US-dollar CENTS; times are unix SECONDS.
@@ -123,7 +124,7 @@ export interface PlatfoneErrorBody {
 }
 
 /*
- * The endpoints as data (reference §2). `bucket` names a row of PLATFONE_LIMITS (./tables.ts):
+ * The endpoints as data (reference §2). `bucket` names a row of PLATFONE_RATE_LIMITS (below):
  * one bucket per method + path template. `confirmed`: the official client calls it against
  * temp-number-api.com (§2.1); otherwise the path is PROBABLE, seen only in the web app's
  * white-label mode (§2.2, §2.3). `autoRetry`: only idempotent reads; POST spends money and PUT
@@ -163,6 +164,32 @@ export function bucketOfEndpoint(endpoint: PlatfoneEndpointId): PlatfoneBucket {
   const { method, path } = PLATFONE_ENDPOINTS[endpoint];
   return `${method} ${path}` as PlatfoneBucket;
 }
+
+/**
+ * The per-endpoint limits per account (API time) that BOTH sides of the wire assume: the
+ * provider's budget stays under them, and the sandbox's Platfone dialect enforces them. Platfone
+ * publishes none (reference §7, open question 6), so these are conservative picks, below what the
+ * official clients do without trouble (the web app polls its active list every 5 s, the MCP
+ * server an activation every 5–10 s). ONE table: a client that keeps to it never meets a 429 from
+ * the sandbox, which the drills check (the provider and the sandbox, written apart, had first
+ * picked different values, and the drill met that 429).
+ */
+export const PLATFONE_RATE_LIMITS = {
+  'POST /activation': { limit: 30, windowMs: 60_000 },
+  'GET /activation/:id': { limit: 40, windowMs: 60_000 },
+  'PUT /activation/:id/cancel': { limit: 10, windowMs: 60_000 },
+  'PUT /activation/:id/retry': { limit: 10, windowMs: 60_000 },
+  'PUT /activation/:id/finalize': { limit: 10, windowMs: 60_000 },
+  'GET /activations': { limit: 10, windowMs: 60_000 },
+  'GET /activation/history': { limit: 10, windowMs: 60_000 },
+  'GET /user/balance': { limit: 10, windowMs: 60_000 },
+  'GET /activation/countries': { limit: 5, windowMs: 60_000 },
+  'GET /activation/services': { limit: 5, windowMs: 60_000 },
+  'GET /activation/services/popular': { limit: 5, windowMs: 60_000 },
+  'GET /activation/prices/services/:serviceId/countries/:countryId': { limit: 30, windowMs: 60_000 },
+  'GET /activation/prices/services': { limit: 3, windowMs: 60_000 },
+  'GET /activation/prices/countries': { limit: 3, windowMs: 60_000 },
+} as const satisfies Record<string, RateLimit>;
 
 /*
  * The error names (reference §6.2) and the neutral family each maps to: the same families v1

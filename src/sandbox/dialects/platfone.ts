@@ -12,7 +12,7 @@
  * move there and this module imports them, as the v1 dialect does.
  */
 import { createHash } from 'node:crypto';
-import type { RateLimit } from '../../limits/rate-limits.ts';
+import { PLATFONE_RATE_LIMITS } from '../../providers/platfone/wire.ts';
 import type { ActivationStatus } from '../../providers/tempnumber-v1/wire.ts';
 import { COUNTRIES, type CountryId } from '../catalog/countries.ts';
 import { type Offer, SERVICES } from '../catalog/offers.ts';
@@ -160,27 +160,7 @@ export const PLATFONE_SANDBOX_RULES = {
   numbersPerPair: 100,
 } as const;
 
-/**
- * Per-endpoint limits per account, API time. Platfone publishes none (reference §7), so these
- * are the sandbox's conservative picks (decision 0019): a client that stays inside them is
- * unlikely to meet the real ones. Bucket = method + path template.
- */
-const PLATFONE_RATE_LIMITS = {
-  'POST /activation': { limit: 30, windowMs: 60_000 },
-  'GET /activation/:id': { limit: 80, windowMs: 120_000 },
-  'PUT /activation/:id/cancel': { limit: 10, windowMs: 60_000 },
-  'PUT /activation/:id/retry': { limit: 10, windowMs: 60_000 },
-  'PUT /activation/:id/finalize': { limit: 10, windowMs: 60_000 },
-  'GET /activations': { limit: 10, windowMs: 60_000 },
-  'GET /activation/history': { limit: 10, windowMs: 60_000 },
-  'GET /user/balance': { limit: 10, windowMs: 60_000 },
-  'GET /activation/countries': { limit: 5, windowMs: 60_000 },
-  'GET /activation/services': { limit: 5, windowMs: 60_000 },
-  'GET /activation/services/popular': { limit: 5, windowMs: 60_000 },
-  'GET /activation/prices/services/:serviceId/countries/:countryId': { limit: 80, windowMs: 120_000 },
-  'GET /activation/prices/services': { limit: 3, windowMs: 60_000 },
-  'GET /activation/prices/countries': { limit: 3, windowMs: 60_000 },
-} as const satisfies Record<string, RateLimit>;
+// The limits it enforces are the ones the Platfone provider assumes: ONE table (decision 0020).
 
 type PlatfoneBucket = keyof typeof PLATFONE_RATE_LIMITS;
 
