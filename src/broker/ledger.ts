@@ -13,7 +13,7 @@ import {
   isIntentId,
   type Outcome,
 } from '../contract/activation.ts';
-import { stateOfLegacyStatus } from '../providers/index.ts';
+import { stateOfLegacyStatus } from '../providers/legacy.ts';
 
 /*
  * The ledger: every activation the broker handed out, on disk, so that a paid number is never

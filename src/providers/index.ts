@@ -11,7 +11,6 @@ import { PLATFONE_BASE_URL } from './platfone/client.ts';
 import { createPlatfoneProvider } from './platfone/provider.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
-import { stateOfV1Status } from './tempnumber-v1/tables.ts';
 
 export type { ActivationState } from '../contract/activation.ts';
 export { ACTIVATION_STATES } from '../contract/activation.ts';
@@ -68,12 +67,4 @@ export function createProvider(id: string, options: ProviderOptions): SmsProvide
   }
   const entry = PROVIDERS[id];
   return entry.create({ ...options, baseUrl: options.baseUrl ?? entry.defaultBaseUrl });
-}
-
-/**
- * The state of a ledger line written before the provider seam, which kept only the API's status
- * word: every such line is TempNumber v1's (the only provider then).
- */
-export function stateOfLegacyStatus(status: string): ActivationState {
-  return stateOfV1Status(status);
 }

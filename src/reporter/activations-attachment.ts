@@ -5,7 +5,7 @@
  * reads it, so the two cannot drift apart. Nothing here is secret: no API key, no SMS text.
  */
 import { ACTIVATION_STATES, type ActivationRecord } from '../contract/activation.ts';
-import { stateOfLegacyStatus } from '../providers/index.ts';
+import { stateOfLegacyStatus } from '../providers/legacy.ts';
 
 /** Name of the attachment every test that used a phone carries. */
 export const ACTIVATIONS_ATTACHMENT_NAME = 'tempnumber-activations.json';
