@@ -1,17 +1,16 @@
 /**
  * The provider registry: which SMS-activation APIs the broker can talk to, by the name a setting
- * picks (docs/decisions/0016). The broker takes its provider from
- * {@link createProvider} and speaks only the neutral terms of ./provider.ts.
+ * picks (docs/decisions/0016). The broker takes its provider from {@link createProvider} and
+ * speaks only the neutral terms of ./provider.ts.
  */
 import { DEFAULT_BASE_URL } from '../config/settings.ts';
-// What callers of the registry need beside it; everything else is imported from ./provider.ts.
-import type { ActivationState } from '../contract/activation.ts';
 import { ConfigurationError } from '../contract/errors.ts';
 import { PLATFONE_BASE_URL } from './platfone/client.ts';
 import { createPlatfoneProvider } from './platfone/provider.ts';
 import type { ProviderOptions, SmsProvider } from './provider.ts';
 import { createTempNumberV1Provider } from './tempnumber-v1/provider.ts';
 
+// What callers of the registry need beside it; everything else is imported from ./provider.ts.
 export type { ActivationState } from '../contract/activation.ts';
 export { ACTIVATION_STATES } from '../contract/activation.ts';
 export type { ProviderOptions, SmsProvider } from './provider.ts';
