@@ -129,6 +129,8 @@ export interface LeaseRequest {
   countries: string[];
   /** USD; sent as `expectedPrice`. */
   maxPrice?: number | undefined;
+  /** Price/quality trade-off 0 (cheapest) … 100 (best), where the API has one (Platfone). */
+  quality?: number | undefined;
   /** Who the number is for, as the ledger and `status` show it. */
   owner?: string | undefined;
 }
@@ -138,6 +140,7 @@ export interface LeaseOptionNames {
   service: string;
   country: string;
   maxPrice: string;
+  quality: string;
 }
 
 /** Names used for the fixture options. */
@@ -145,6 +148,7 @@ export const FIXTURE_OPTION_NAMES: LeaseOptionNames = {
   service: 'phoneService',
   country: 'phoneCountry',
   maxPrice: 'phoneMaxPrice',
+  quality: 'phoneQuality',
 };
 
 /** Names used for `phones.lease({ … })` and `BrokerClient.lease({ … })`. */
@@ -152,6 +156,7 @@ export const LEASE_OPTION_NAMES: LeaseOptionNames = {
   service: 'service',
   country: 'country',
   maxPrice: 'maxPrice',
+  quality: 'quality',
 };
 
 /**
@@ -172,6 +177,11 @@ export interface LeaseOptions {
   country: string | string[];
   /** Refuse a number more expensive than this, USD (sent as `expectedPrice`). */
   maxPrice?: number;
+  /**
+   * Platfone's price/quality trade-off, an integer from 0 (cheapest) to 100 (best); the API's
+   * default is 50. TempNumber v1 has no such trade-off and leases as always.
+   */
+  quality?: number;
   /** Who the number is for, as the ledger and `status` show it (e.g. the test title). */
   owner?: string;
 }
@@ -210,10 +220,20 @@ export function toLeaseRequest(
       `Expected \`${names.maxPrice}\` to be a positive number of USD or undefined, got ${show(maxPrice)}.`,
     );
   }
+  const quality = input.quality;
+  if (
+    quality !== undefined &&
+    (!Number.isInteger(quality) || (quality as number) < 0 || (quality as number) > 100)
+  ) {
+    throw new ConfigurationError(
+      `Expected \`${names.quality}\` to be an integer from 0 (cheapest) to 100 (best quality) or undefined, got ${show(quality)}.`,
+    );
+  }
   const request: LeaseRequest = {
     service: input.service.trim().toLowerCase(),
     countries: [...new Set((countries as string[]).map((c) => c.trim().toLowerCase()))],
     maxPrice,
+    ...(quality === undefined ? {} : { quality: quality as number }),
     ...(typeof input.owner === 'string' ? { owner: input.owner } : {}),
   };
   return Object.defineProperty(request, CHECKED, { value: true, enumerable: false }) as CheckedLeaseRequest;

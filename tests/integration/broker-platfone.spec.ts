@@ -92,3 +92,15 @@ test('a worker SIGKILLed mid-wait still gets its number cancelled at the API, on
   // The broker releases what the dead connection held, and sends the cancel when it is allowed.
   await expect.poll(() => sandboxActivation(activationId)?.status, { timeout: 8_000 }).toBe('refunded');
 });
+
+test('a lease with a quality factor goes through the broker; one out of range is refused before anything is sent', async () => {
+  const posts = () => (sandbox.state().requestsByBucket as Record<string, number>)['POST /activation'] ?? 0;
+  const before = posts();
+  const phone = await client.lease({ service: 'facebook', country: 'us', quality: 90 });
+  expect(posts()).toBe(before + 1);
+  await phone.release();
+  await expect(client.lease({ service: 'facebook', country: 'us', quality: 150 })).rejects.toThrow(
+    /`quality` to be an integer from 0 \(cheapest\) to 100/,
+  );
+  expect(posts()).toBe(before + 1);
+});

@@ -50,6 +50,18 @@ test.describe('option validation', () => {
     });
   }
 
+  test('a quality factor is an integer from 0 to 100, named as the option that gave it', () => {
+    expect(toLeaseRequest({ service: 'other', country: 'us', quality: 80 })).toMatchObject({ quality: 80 });
+    expect(toLeaseRequest({ service: 'other', country: 'us', quality: 0 })).toMatchObject({ quality: 0 });
+    expect(toLeaseRequest({ service: 'other', country: 'us' })).not.toHaveProperty('quality');
+    for (const quality of [101, -1, 50.5, '80', Number.NaN]) {
+      expect(() => toLeaseRequest({ service: 'other', country: 'us', quality })).toThrow(/`phoneQuality`/);
+    }
+    expect(() =>
+      toLeaseRequest({ service: 'other', country: 'us', quality: 101 }, LEASE_OPTION_NAMES),
+    ).toThrow(/`quality` to be an integer from 0/);
+  });
+
   test('phones.lease() messages name its own fields', () => {
     expect(() =>
       toLeaseRequest({ service: 'other', country: 'us', maxPrice: 0 }, LEASE_OPTION_NAMES),

@@ -152,6 +152,7 @@ class Client implements BrokerClient {
       countries,
       owner: request.owner ?? this.#owner,
       ...(request.maxPrice === undefined ? {} : { maxPrice: request.maxPrice }),
+      ...(request.quality === undefined ? {} : { quality: request.quality }),
     };
     const result = await this.#call<LeaseResult>(body, {
       timeoutMs: LEASE_TIMEOUT_MS,

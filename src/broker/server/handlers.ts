@@ -72,7 +72,13 @@ type RequestFields = {
 export const REQUEST_FIELDS = {
   hello: { protocol: 'number', owner: 'string?', pid: 'integer?', settings: 'object?' },
   heartbeat: {},
-  lease: { service: 'string', countries: 'string[]', maxPrice: 'number?', owner: 'string?' },
+  lease: {
+    service: 'string',
+    countries: 'string[]',
+    maxPrice: 'number?',
+    quality: 'integer?',
+    owner: 'string?',
+  },
   wait: { activationId: 'string', afterSequence: 'number?', holdMs: 'number?' },
   retry: { activationId: 'string' },
   release: { activationId: 'string' },
@@ -105,7 +111,12 @@ const FIELD_TYPES = {
 } as const satisfies Record<FieldType, { is: (value: unknown) => boolean; says: string }>;
 
 /** A lease's fields as the socket request names them, for the check's messages. */
-const SOCKET_OPTION_NAMES = { service: 'service', country: 'countries', maxPrice: 'maxPrice' } as const;
+const SOCKET_OPTION_NAMES = {
+  service: 'service',
+  country: 'countries',
+  maxPrice: 'maxPrice',
+  quality: 'quality',
+} as const;
 
 /** The handlers, frozen: nothing at run time adds an operation. */
 export const HANDLERS: { readonly [O in Op]: Handler<O> } = Object.freeze({
@@ -118,7 +129,13 @@ export const HANDLERS: { readonly [O in Op]: Handler<O> } = Object.freeze({
         ctx,
         connection,
         toLeaseRequest(
-          { service: r.service, country: r.countries, maxPrice: r.maxPrice, owner: r.owner },
+          {
+            service: r.service,
+            country: r.countries,
+            maxPrice: r.maxPrice,
+            quality: r.quality,
+            owner: r.owner,
+          },
           SOCKET_OPTION_NAMES,
         ),
       ),

@@ -152,7 +152,7 @@ type Posted =
  */
 async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
   const { ctx, connection, request, country, pair, attemptId, owner } = info;
-  const { maxPrice, service } = request;
+  const { maxPrice, quality, service } = request;
   const orphans: ActivationId[] = [];
   for (let post = 1; ; post++) {
     let intent: LeaseIntent;
@@ -170,7 +170,12 @@ async function postUntilAnswered(info: AttemptInfo): Promise<Posted> {
     try {
       const leased = await ctx.budget.measure(() =>
         ctx.provider.lease(
-          { service, country, ...(maxPrice === undefined ? {} : { maxPriceUsd: maxPrice }) },
+          {
+            service,
+            country,
+            ...(maxPrice === undefined ? {} : { maxPriceUsd: maxPrice }),
+            ...(quality === undefined ? {} : { quality }),
+          },
           { priority: 'normal', beforeSend: () => markSent(ctx, intent) },
         ),
       );
