@@ -188,6 +188,8 @@ export interface BrokerStatus {
   pid: number;
   /** Short hash of base URL + key; never the key. */
   account: string;
+  /** Which API the account is on (`TEMPNUMBER_API`). Absent from a broker before the setting. */
+  api?: string;
   baseUrl: string;
   store: 'memory' | 'redis';
   startedAt: string;

@@ -28,12 +28,19 @@ export async function run(args: string[]): Promise<number> {
       broker.read({ what: 'balance', timeoutMs: CLI_READ_TIMEOUT_MS }),
     );
     if (out.jsonMode) {
-      out.json({ account, baseUrl: displayUrl(s.baseUrl), currency: 'USD', balance, reviewBalance });
+      out.json({
+        account,
+        api: s.api,
+        baseUrl: displayUrl(s.baseUrl),
+        currency: 'USD',
+        balance,
+        reviewBalance,
+      });
       return 'ok';
     }
     out.line(
       formatFields([
-        ['Account', `${account} (${displayUrl(s.baseUrl)})`],
+        ['Account', `${account} (${s.api}, ${displayUrl(s.baseUrl)})`],
         ['Balance', formatUsd(balance)],
         ['In review', formatUsd(reviewBalance)],
       ]),

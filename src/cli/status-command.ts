@@ -66,7 +66,7 @@ function printStatus(line: (text?: string) => void, status: BrokerStatus, dir: s
   line(
     formatFields([
       ['Broker', `running, pid ${status.pid}`],
-      ['Account', `${status.account} (${displayUrl(status.baseUrl)})`],
+      ['Account', `${status.account} (${status.api ? `${status.api}, ` : ''}${displayUrl(status.baseUrl)})`],
       ['Runtime dir', dir],
       ['Store', status.store === 'redis' ? `redis${status.pollLeader ? ' (poll leader)' : ''}` : 'memory'],
       ['Started', `${status.startedAt} (${formatAge(Date.now() - startedMs)} ago)`],

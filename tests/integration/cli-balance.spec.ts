@@ -12,6 +12,8 @@ test('balance prints the balance, the balance in review and the account hash, ne
   expect(run.stdout).toMatch(/Balance\s+\$12\.34/);
   expect(run.stdout).toMatch(/In review\s+\$0\.00/);
   expect(run.stdout).toContain(accountId({ apiKey: KEY, baseUrl: w.sandbox.apiUrl }));
+  // Which API the account is on: a local sandbox's host says v1 unless TEMPNUMBER_API says otherwise.
+  expect(run.stdout).toMatch(/Account\s+\S+ \(tempnumber-v1, http/);
   expect(run.stdout + run.stderr).not.toContain(KEY);
 });
 
@@ -21,6 +23,7 @@ test('balance --json prints the figures as numbers in USD', async () => {
   expect(run.code).toBe(0);
   expect(run.json()).toEqual({
     account: accountId({ apiKey: KEY, baseUrl: w.sandbox.apiUrl }),
+    api: 'tempnumber-v1',
     baseUrl: w.sandbox.apiUrl,
     currency: 'USD',
     balance: 3.5,

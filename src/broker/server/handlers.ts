@@ -434,6 +434,7 @@ export async function brokerStatus(ctx: BrokerContext): Promise<BrokerStatus> {
   return {
     pid: process.pid,
     account: ctx.account,
+    api: ctx.settings.api,
     baseUrl: ctx.settings.baseUrl,
     store: ctx.store.kind,
     startedAt: ctx.startedAt,
