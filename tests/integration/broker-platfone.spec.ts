@@ -104,3 +104,20 @@ test('a lease with a quality factor goes through the broker; one out of range is
   );
   expect(posts()).toBe(before + 1);
 });
+
+test('a broker killed before its cancel went out: the next broker sends it, the money back before expiry', async () => {
+  // Another pair: the tests above released three facebook/us numbers without an SMS, which
+  // trips the circuit breaker for that pair (as it should).
+  const phone = await client.lease({ service: 'instagram', country: 'us' });
+  const leasedAt = Date.now();
+  await phone.release();
+  // Before cancelable_after: the cancel is still pending in this broker when it dies.
+  process.kill(client.brokerPid, 'SIGKILL');
+  const next = await connectBroker({ ...machine.connectOptions, api: 'platfone', owner: 'after the kill' });
+  try {
+    await expect.poll(() => sandboxActivation(phone.id)?.status, { timeout: 6_000 }).toBe('refunded');
+    expect(Date.now() - leasedAt).toBeLessThan((1200_000 / TIME_SCALE) * 0.75);
+  } finally {
+    await next.close();
+  }
+});

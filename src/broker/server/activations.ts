@@ -241,8 +241,13 @@ export async function endAtProvider(ctx: BrokerContext, t: TrackedActivation, sm
 
 /** Calls of a failing cancel or finalize before the activation is left to run to its expiry. */
 const MAX_END_ATTEMPTS = 5;
-/** Pause before the next call after a failed one, and at least between two calls (real ms). */
+/** Pause before the next call after a failed one, and at least between two calls (API ms). */
 const END_RETRY_GAP_MS = 2_000;
+
+/** {@link END_RETRY_GAP_MS} in real ms, never below a quarter second however fast the clock. */
+function endRetryGapMs(ctx: Pick<BrokerContext, 'timeScale'>): number {
+  return Math.max(END_RETRY_GAP_MS / ctx.timeScale, 250);
+}
 const lastEndCallAtMs = new WeakMap<TrackedActivation, number>();
 
 /**
@@ -253,11 +258,11 @@ export function endPendingAtProvider(ctx: BrokerContext, t: TrackedActivation): 
   const pending = t.endPending;
   if (!pending || ACTIVATION_STATES[t.record.state].final) return;
   const now = ctx.now();
-  if (now - (lastEndCallAtMs.get(t) ?? Number.NEGATIVE_INFINITY) < END_RETRY_GAP_MS / ctx.timeScale) return;
-  if (pending.dueAtApiMs !== undefined) {
-    const apiNow = t.apiClock ? t.apiClock.serverNowMs + (now - t.apiClock.atMs) * ctx.timeScale : undefined;
-    if (apiNow === undefined || apiNow < pending.dueAtApiMs) return;
-  }
+  if (now - (lastEndCallAtMs.get(t) ?? Number.NEGATIVE_INFINITY) < endRetryGapMs(ctx)) return;
+  // Due once the API's clock, as the last snapshot showed it, has passed the time the API named;
+  // with that clock unknown (a restarted broker on a faster sandbox clock), the API decides.
+  const apiNow = t.apiClock ? t.apiClock.serverNowMs + (now - t.apiClock.atMs) * ctx.timeScale : undefined;
+  if (pending.dueAtApiMs !== undefined && apiNow !== undefined && apiNow < pending.dueAtApiMs) return;
   lastEndCallAtMs.set(t, now);
   void endAtProvider(ctx, t, pending.operation === 'finalize');
 }
@@ -443,6 +448,11 @@ export function reconcileLedger(ctx: BrokerContext, adoptGraceMs: number): numbe
       lastPollError: undefined,
       releasedByOwner: record.outcome !== 'waiting',
       adoptUntilMs: record.outcome === 'waiting' ? Math.min(now + adoptGraceMs, expiresAtMs) : undefined,
+      // Released by the previous broker, whose cancel may never have gone out (refused for now,
+      // or the broker died first): send it again, so the money comes back now, not at expiry.
+      ...(record.outcome === 'cancelled' && ctx.provider.capabilities.cancel
+        ? { endPending: { operation: 'cancel' as const, dueAtApiMs: undefined, attempts: 0 } }
+        : {}),
     });
     count += 1;
   }

@@ -63,10 +63,16 @@ export function createPlatfoneProvider(
   // The API sends no "now" of its own (reference §3.1), but a lease answer's `created_at` is the
   // API's clock at that answer: the latest one anchors the estimate, advanced at the time scale
   // (a sandbox's clock runs faster; at time scale 1 this is the API's clock against ours, skew
-  // included). Before any lease: our own clock.
+  // included). Before any lease: our own clock at time scale 1; unknown on a faster sandbox clock
+  // (then the API itself decides when a cancel is too early).
   const timeScale = options.timeScale ?? 1;
   let anchor: { apiMs: number; localMs: number } | undefined;
-  const now = () => (anchor ? anchor.apiMs + (localNow() - anchor.localMs) * timeScale : localNow());
+  const now = (): number | undefined =>
+    anchor
+      ? anchor.apiMs + (localNow() - anchor.localMs) * timeScale
+      : timeScale === 1
+        ? localNow()
+        : undefined;
   // Paths seen only in the web app (reference §2.2, §2.3): off once the API answers 404 for them.
   const missing = { history: false, finalize: false };
   // `cancelable_after` of the activations seen waiting (API clock, ms; null: no cancel), so a
@@ -146,7 +152,9 @@ export function createPlatfoneProvider(
     cancel: async (id, opts) => {
       const known = cancelableAt.get(id);
       if (known === null) return { kind: 'runsToExpiry' };
-      if (known !== undefined && known > now()) return { kind: 'notYet', retryAtMs: known };
+      const apiNow = now();
+      if (known !== undefined && apiNow !== undefined && known > apiNow)
+        return { kind: 'notYet', retryAtMs: known };
       try {
         await client.cancelActivation(id, opts);
         cancelableAt.delete(id);
@@ -155,7 +163,8 @@ export function createPlatfoneProvider(
         // How the API refuses a cancel that is too early is not documented (reference §4.3, open
         // question 2): read the activation and decide by its state and `cancelable_after`.
         if (!isStateRefusal(error)) throw error;
-        const verdict = cancelVerdict(await read(id, opts), now());
+        // The API's clock unknown: it just refused, so a later `cancelable_after` means "not yet".
+        const verdict = cancelVerdict(await read(id, opts), now() ?? Number.NEGATIVE_INFINITY);
         if (verdict === undefined) throw error;
         return verdict;
       }
