@@ -107,3 +107,28 @@ test('a wire status the provider does not know is kept in words, state unknown, 
   expect(tracker.isLive(t)).toBe(true);
   expect(tracker.watchTargets().map((x) => [x.id, x.kind])).toEqual([['7', 'sms']]);
 });
+
+test('a broker restarted after an SMS it never handed out polls for its text and answers the held wait', async () => {
+  const { tracker, t } = setup();
+  // As reconciled from the ledger: the SMS is known by its time only (smsAt), not its text.
+  t.sms = {
+    sequence: 1,
+    lastSms: undefined,
+    expectingSms: false,
+    staleMessage: undefined,
+    sawWaitingSinceRetry: false,
+  };
+  t.record.smsAt = new Date(999_000).toISOString();
+  expect(tracker.watchTargets().map((x) => [x.id, x.kind])).toEqual([['7', 'sms']]);
+  // The client never got it: its wait (after sequence 0) is held until the text is known.
+  const wait = tracker.waits.hold(
+    { activationId: '7', connectionId: 1, afterSequence: 0, holdMs: 60_000 },
+    () => tracker.waitResult(t, 0),
+  );
+  tracker.applySnapshot(
+    v1Snapshot({ id: 7, status: 'smsReceived', message: 'code 5150', code: '5150' }),
+    1_000_000,
+  );
+  expect((await wait).sms).toMatchObject({ text: 'code 5150', sequence: 1 });
+  expect(tracker.watchTargets()).toEqual([]);
+});

@@ -113,8 +113,11 @@ export function createActivationTracker(options: ActivationTrackerOptions): Acti
       for (const t of tracked.values()) {
         if (!isLive(t)) continue;
         const base = { id: t.record.id, expiresAtMs: t.expiresAtMs, waitStartedAtMs: t.waitStartedAtMs };
-        if (t.record.outcome === 'waiting' && t.sms.expectingSms) targets.push({ ...base, kind: 'sms' });
-        else if (t.record.outcome === 'cancelled' && t.record.refunded === undefined) {
+        // Expecting an SMS, or holding one known only by its time (a restarted broker): poll for it.
+        const textMissing = t.sms.sequence > 0 && t.sms.lastSms === undefined;
+        if (t.record.outcome === 'waiting' && (t.sms.expectingSms || textMissing)) {
+          targets.push({ ...base, kind: 'sms' });
+        } else if (t.record.outcome === 'cancelled' && t.record.refunded === undefined) {
           targets.push({ ...base, kind: 'refund' });
         }
       }
@@ -131,6 +134,7 @@ export function createActivationTracker(options: ActivationTrackerOptions): Acti
       if (data.serverNowMs !== undefined) t.apiClock = { serverNowMs: data.serverNowMs, atMs: now() };
       if (t.endPending && data.cancelableAtMs !== undefined) t.endPending.dueAtApiMs = data.cancelableAtMs;
       if (ACTIVATION_STATES[data.state].final) t.endPending = undefined;
+      const knewText = t.sms.lastSms !== undefined;
       const sms = applySmsSnapshot(t.sms, data, new Date(now()).toISOString());
       const refund = applyRefund(t, data);
       if (sms) {
@@ -138,8 +142,14 @@ export function createActivationTracker(options: ActivationTrackerOptions): Acti
         t.waitStartedAtMs = undefined;
         options.onChange(t, 'sms');
         waits.notify(t.record.id, sms.sequence, () => waitResult(t, sms.sequence - 1));
-      } else if (refund) options.onChange(t, 'refund');
-      else if (statusChanged) options.onChange(t, 'status');
+      } else if (!knewText && t.sms.lastSms) {
+        // A restarted broker knew this SMS only by its time in the ledger; now it has the text,
+        // and a test whose wait was held for it (its client never got it) gets it now.
+        const { sequence } = t.sms.lastSms;
+        waits.notify(t.record.id, sequence, () => waitResult(t, sequence - 1));
+      }
+      if (!sms && refund) options.onChange(t, 'refund');
+      else if (!sms && statusChanged) options.onChange(t, 'status');
       if (ACTIVATION_STATES[data.state].final) waits.flush(t.record.id, () => waitResult(t, t.sms.sequence));
     },
     recordPollError(activationId, message) {
